@@ -1,0 +1,1 @@
+"""mailbot: the Monitoringsysteem Huisverbod over e-mail."""

@@ -1,0 +1,76 @@
+"""Settings from `MAILBOT_*` environment variables and an optional TOML file, built once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Security = Literal["ssl", "starttls", "none"]
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("MAILBOT_CONFIG", "mailbot.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told; the names are part of the external contract."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILBOT_", extra="ignore")
+
+    database_url: str = "sqlite:///mailbot.db"
+
+    imap_host: str = "localhost"
+    imap_port: int = 143
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_security: Security = "starttls"
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Verwerkt"
+    imap_rejected_folder: str = "Geweigerd"
+    imap_quarantine_folder: str = "Quarantaine"
+    imap_batch_size: int = 200
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: Security = "none"
+
+    from_address: str = "monitoring@localhost"
+    from_name: str = "Monitoringsysteem Huisverbod"
+    admin_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    poll_seconds: int = 60
+    outbox_seconds: int = 5
+    max_replies_per_day: int = 10
+    max_message_bytes: int = 25 * 1024 * 1024
+
+    @field_validator("admin_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments, then the environment, then the TOML file (lower-case keys).
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)

@@ -1,0 +1,1 @@
+"""The mailbox side: IMAP access and reading raw messages."""
