@@ -1,0 +1,23 @@
+"""One handler per kind of mail; dispatch is a dict written out by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mailbot.handlers import help, ignore, submission
+from mailbot.outcome import Context, Outcome
+
+Handler = Callable[[Context], Outcome]
+
+HANDLERS: dict[str, Handler] = {
+    "ours": ignore.handle,
+    "bounce": ignore.handle,
+    "auto_reply": ignore.handle,
+    "help": help.handle,
+    "submission": submission.handle,
+}
+
+
+def dispatch(kind: str, ctx: Context) -> Outcome:
+    """Run the handler for this kind of mail (every kind the classifier names has one)."""
+    return HANDLERS[kind](ctx)

@@ -1,0 +1,157 @@
+"""The database tables. Times are stored as UTC and come back as aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive UTC in the database (SQLite keeps no zone), aware UTC in Python."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Organisation(SQLModel, table=True):
+    """A municipality (`gemeente`) or police unit (`politie`) that reports figures."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    name: str = Field(unique=True)
+    name_key: str = Field(unique=True)
+    code: str | None = Field(default=None, unique=True)
+    region: str | None = None
+    population: int | None = None
+    active: bool = True
+    created_at: datetime = Field(sa_column=_when())
+
+
+class Alias(SQLModel, table=True):
+    """Another name staff may write for an organisation (Den Bosch for 's-Hertogenbosch)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str
+    name_key: str = Field(unique=True)
+
+
+class Address(SQLModel, table=True):
+    """A registered address allowed to act for an organisation (staff or a partner)."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(index=True)
+    created_at: datetime = Field(sa_column=_when())
+
+
+class Secret(SQLModel, table=True):
+    """An organisation's secret, as an argon2id hash only; the newest unrevoked one counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    hash: str
+    created_at: datetime = Field(sa_column=_when())
+    revoked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class Inbound(SQLModel, table=True):
+    """A message as it arrived: raw bytes first, the outcome once handled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)
+    message_id: str | None = Field(default=None, index=True)
+    content_hash: str = Field(index=True)
+    folder: str
+    uidvalidity: int
+    uid: int
+    size: int
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sender: str | None = None
+    subject: str | None = None
+    received_at: datetime = Field(sa_column=_when())
+    # new -> handled (outcome and replies committed) -> filed (moved out of the inbox)
+    state: str = Field(default="new", index=True)
+    kind: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    target_folder: str | None = None
+    handled_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    filed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class Submission(SQLModel, table=True):
+    """One revision of an organisation's answers for a period; the highest revision is current."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "period", "form_kind", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    period: str = Field(index=True)
+    form_kind: str
+    form_version: int
+    revision: int
+    inbound_id: int | None = Field(default=None, foreign_key="inbound.id", unique=True)
+    sender: str
+    person_name: str | None = None
+    late: bool = False
+    created_at: datetime = Field(sa_column=_when())
+
+
+class Answer(SQLModel, table=True):
+    """One answer of a submission revision."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    question: str
+    value: int
+
+
+class Reply(SQLModel, table=True):
+    """An outgoing mail: a row first, sent later by the outbox job."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound.id", index=True)
+    recipient: str = Field(index=True)
+    subject: str
+    kind: str
+    message_id: str = Field(unique=True)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # pending -> sent | failed
+    state: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_when())
+    last_error: str | None = None
+    created_at: datetime = Field(sa_column=_when())
+    sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Something an admin or the bot did that someone may need to account for later."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when())
+    actor: str
+    action: str = Field(index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    detail: str = ""

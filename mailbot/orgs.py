@@ -1,0 +1,170 @@
+"""Organisations, their aliases, registered addresses and secrets: what the admin manages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from mailbot import passwords
+from mailbot.addresses import normalise
+from mailbot.forms import KINDS
+from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret
+from mailbot.names import name_key
+
+
+class AdminError(ValueError):
+    """An admin command that cannot be carried out; the message says why (in Dutch)."""
+
+
+@dataclass(frozen=True)
+class OrgSummary:
+    """One line of `org list`."""
+
+    name: str
+    kind: str
+    code: str | None
+    region: str | None
+    aliases: tuple[str, ...]
+    addresses: tuple[str, ...]
+    has_secret: bool
+
+
+def find(session: Session, name: str) -> Organisation | None:
+    """The organisation a person means by this name or alias (see names.name_key)."""
+    key = name_key(name)
+    if not key:
+        return None
+    org = session.exec(select(Organisation).where(Organisation.name_key == key)).first()
+    if org is not None:
+        return org
+    alias = session.exec(select(Alias).where(Alias.name_key == key)).first()
+    return session.get(Organisation, alias.organisation_id) if alias else None
+
+
+def require(session: Session, name: str) -> Organisation:
+    """Like find, but an AdminError when nothing matches."""
+    org = find(session, name)
+    if org is None:
+        raise AdminError(f"Onbekende organisatie: {name}")
+    return org
+
+
+def add(
+    session: Session,
+    now: datetime,
+    name: str,
+    kind: str,
+    code: str | None = None,
+    region: str | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Organisation:
+    """Register an organisation; refuses a name or alias that would match an existing one."""
+    if kind not in KINDS:
+        raise AdminError(f"Onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
+    for label in (name, *aliases):
+        if not name_key(label):
+            raise AdminError(f"Lege naam: {label!r}")
+        if find(session, label) is not None:
+            raise AdminError(f"Naam is al in gebruik: {label}")
+    org = Organisation(
+        kind=kind, name=name.strip(), name_key=name_key(name), code=code, region=region,
+        created_at=now,
+    )
+    session.add(org)
+    session.flush()
+    for alias in aliases:
+        session.add(Alias(organisation_id=org.id, name=alias.strip(), name_key=name_key(alias)))
+    audit(session, now, "admin", "org.add", org, f"{kind} {name}")
+    return org
+
+
+def summaries(session: Session) -> list[OrgSummary]:
+    """Every organisation with its aliases and addresses, by name."""
+    result = []
+    for org in session.exec(select(Organisation).order_by(Organisation.name)):
+        aliases = session.exec(select(Alias.name).where(Alias.organisation_id == org.id)).all()
+        result.append(
+            OrgSummary(
+                name=org.name, kind=org.kind, code=org.code, region=org.region,
+                aliases=tuple(aliases), addresses=tuple(addresses_of(session, org)),
+                has_secret=current_secret(session, org) is not None,
+            )
+        )
+    return result
+
+
+def addresses_of(session: Session, org: Organisation) -> list[str]:
+    """The registered addresses of an organisation."""
+    query = select(Address.email).where(Address.organisation_id == org.id).order_by(Address.email)
+    return list(session.exec(query))
+
+
+def add_address(session: Session, now: datetime, org_name: str, email: str) -> str:
+    """Register an address for an organisation; returns it normalised. Idempotent."""
+    org = require(session, org_name)
+    address = normalise(email)
+    if address not in addresses_of(session, org):
+        session.add(Address(organisation_id=org.id, email=address, created_at=now))
+        audit(session, now, "admin", "address.add", org, address)
+    return address
+
+
+def remove_address(session: Session, now: datetime, org_name: str, email: str) -> str:
+    """Unregister an address; AdminError when it was not registered."""
+    org = require(session, org_name)
+    address = normalise(email)
+    row = session.exec(
+        select(Address).where(Address.organisation_id == org.id, Address.email == address)
+    ).first()
+    if row is None:
+        raise AdminError(f"{address} is niet geregistreerd bij {org.name}")
+    session.delete(row)
+    audit(session, now, "admin", "address.remove", org, address)
+    return address
+
+
+def is_registered(session: Session, org: Organisation, address: str) -> bool:
+    """True when the (normalised) address may act for the organisation."""
+    query = select(Address.id).where(Address.organisation_id == org.id, Address.email == address)
+    return session.exec(query).first() is not None
+
+
+def current_secret(session: Session, org: Organisation) -> Secret | None:
+    """The secret that counts now: the newest one not revoked."""
+    query = (
+        select(Secret)
+        .where(Secret.organisation_id == org.id, col(Secret.revoked_at).is_(None))
+        .order_by(col(Secret.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def set_secret(
+    session: Session, now: datetime, org_name: str, secret: str | None = None
+) -> tuple[Organisation, str]:
+    """Give an organisation a new secret (generated when not given); the old one stops working."""
+    org = require(session, org_name)
+    new = secret if secret is not None else passwords.generate()
+    if len(passwords.canonical(new)) < 8:
+        raise AdminError("Een wachtwoord moet minstens 8 letters of cijfers hebben")
+    for old in session.exec(
+        select(Secret).where(Secret.organisation_id == org.id, col(Secret.revoked_at).is_(None))
+    ):
+        old.revoked_at = now
+        session.add(old)
+    session.add(Secret(organisation_id=org.id, hash=passwords.hash_secret(new), created_at=now))
+    audit(session, now, "admin", "secret.set", org, "")
+    return org, new
+
+
+def audit(
+    session: Session, now: datetime, actor: str, action: str,
+    org: Organisation | None, detail: str,
+) -> None:
+    """Record an action for `mailbot audit`; never pass a secret in detail."""
+    session.add(
+        AuditEvent(at=now, actor=actor, action=action,
+                   organisation_id=org.id if org else None, detail=detail)
+    )

@@ -1,0 +1,196 @@
+"""Replies are rows first (queued in the handler's transaction) and sent later by `flush`."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import aiosmtplib
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from mailbot.config import Settings
+from mailbot.models import Inbound, Reply
+from mailbot.outcome import Draft
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(days=3)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=2)
+
+
+def _clean(text: str) -> str:
+    """No CR/LF/NUL from anywhere may reach a header: that would inject headers."""
+    return " ".join(text.replace("\0", " ").split())
+
+
+def _domain(settings: Settings) -> str:
+    return settings.from_address.rpartition("@")[2] or "localhost"
+
+
+def reply_message_id(inbound: Inbound | None, kind: str, index: int, settings: Settings) -> str:
+    """A Message-ID derived from the inbound message, so a re-run cannot queue it twice."""
+    basis = inbound.dedupe_key if inbound is not None else kind
+    digest = hashlib.sha256(f"{basis}|{kind}|{index}".encode()).hexdigest()[:24]
+    return f"<{kind}.{index}.{digest}@{_domain(settings)}>"
+
+
+def compose(
+    draft: Draft, settings: Settings, now: datetime, message_id: str, inbound: Inbound | None
+) -> EmailMessage:
+    """The complete outgoing message for a draft."""
+    message = EmailMessage()
+    message["From"] = formataddr((settings.from_name, settings.from_address))
+    message["To"] = _clean(draft.to)
+    message["Subject"] = _clean(draft.rendered.subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-replied"
+    message["X-Auto-Response-Suppress"] = "All"
+    if inbound is not None and inbound.message_id:
+        parent = f"<{_clean(inbound.message_id)}>"
+        message["In-Reply-To"] = parent
+        message["References"] = parent
+    message.set_content(draft.rendered.body, charset="utf-8")
+    for item in draft.attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(item.data, maintype=maintype, subtype=subtype,
+                               filename=item.filename)
+    return message
+
+
+def replies_today(session: Session, recipient: str, now: datetime) -> int:
+    """How many replies went (or will go) to this address in the last 24 hours."""
+    query = select(func.count()).where(
+        Reply.recipient == recipient, col(Reply.created_at) >= now - timedelta(days=1)
+    )
+    return session.exec(query).one()
+
+
+def queue(
+    session: Session, settings: Settings, now: datetime, draft: Draft,
+    inbound: Inbound | None, index: int = 0, *, capped: bool = True,
+) -> Reply | None:
+    """Add a reply row in the caller's transaction; None when the daily cap says no."""
+    if capped and replies_today(session, draft.to, now) >= settings.max_replies_per_day:
+        log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
+        return None
+    message_id = reply_message_id(inbound, draft.kind, index, settings)
+    if session.exec(select(Reply.id).where(Reply.message_id == message_id)).first():
+        return None
+    message = compose(draft, settings, now, message_id, inbound)
+    reply = Reply(
+        inbound_id=inbound.id if inbound else None, recipient=draft.to, subject=message["Subject"],
+        kind=draft.kind, message_id=message_id, raw=message.as_bytes(), next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(reply)
+    return reply
+
+
+@dataclass(frozen=True)
+class FlushReport:
+    """What one flush did."""
+
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+
+def flush(engine: Engine, settings: Settings, now: datetime) -> FlushReport:
+    """Send every due reply over one SMTP connection; failures are recorded, never raised."""
+    with Session(engine, expire_on_commit=False) as session:
+        due = list(session.exec(
+            select(Reply)
+            .where(Reply.state == "pending", col(Reply.next_attempt_at) <= now)
+            .order_by(col(Reply.id))
+        ))
+        if not due:
+            return FlushReport()
+        report = asyncio.run(_send_all(session, settings, now, due))
+        session.commit()
+    return report
+
+
+async def _send_all(
+    session: Session, settings: Settings, now: datetime, due: list[Reply]
+) -> FlushReport:
+    sent = deferred = failed = 0
+    try:
+        smtp = await _connect(settings)
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        log.warning("smtp unavailable, %d replies wait: %s", len(due), exc)
+        return FlushReport(deferred=len(due))
+    try:
+        for reply in due:
+            result = await _send_one(smtp, reply, settings, now)
+            session.add(reply)
+            session.commit()
+            sent += result == "sent"
+            deferred += result == "deferred"
+            failed += result == "failed"
+            if result == "disconnected":
+                deferred += 1
+                break
+    finally:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            pass
+    return FlushReport(sent=sent, deferred=deferred, failed=failed)
+
+
+async def _connect(settings: Settings) -> aiosmtplib.SMTP:
+    smtp = aiosmtplib.SMTP(
+        hostname=settings.smtp_host, port=settings.smtp_port, timeout=30,
+        use_tls=settings.smtp_security == "ssl",
+        start_tls=True if settings.smtp_security == "starttls" else False,
+    )
+    await smtp.connect()
+    if settings.smtp_user:
+        await smtp.login(settings.smtp_user, settings.smtp_password)
+    return smtp
+
+
+async def _send_one(smtp: aiosmtplib.SMTP, reply: Reply, settings: Settings, now: datetime) -> str:
+    reply.attempts += 1
+    try:
+        await smtp.sendmail(settings.from_address, [reply.recipient], reply.raw)
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        codes = [r.code for r in exc.recipients]
+        return _failure(reply, now, min(codes) if codes else 451, str(exc))
+    except aiosmtplib.SMTPResponseException as exc:
+        return _failure(reply, now, exc.code, exc.message)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPException, OSError) as exc:
+        _defer(reply, now, str(exc))
+        return "disconnected"
+    reply.state = "sent"
+    reply.sent_at = now
+    reply.last_error = None
+    return "sent"
+
+
+def _failure(reply: Reply, now: datetime, code: int, message: str) -> str:
+    if 500 <= code < 600:
+        reply.state = "failed"
+        reply.last_error = f"{code} {message}"[:500]
+        log.error("reply %s failed permanently: %s", reply.id, code)
+        return "failed"
+    _defer(reply, now, f"{code} {message}")
+    return "failed" if reply.state == "failed" else "deferred"
+
+
+def _defer(reply: Reply, now: datetime, error: str) -> None:
+    """Exponential backoff; after three days a temporary failure counts as permanent."""
+    reply.last_error = error[:500]
+    if now - reply.created_at >= GIVE_UP_AFTER:
+        reply.state = "failed"
+        return
+    wait = min(FIRST_RETRY * (2 ** (reply.attempts - 1)), LONGEST_WAIT)
+    reply.next_attempt_at = now + wait

@@ -1,0 +1,56 @@
+"""The values a handler returns: what happened to a mail and which replies it causes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session
+
+from mailbot.config import Settings
+from mailbot.mail.message import MailView
+from mailbot.models import Inbound
+from mailbot.render import Rendered, Renderer
+
+Status = Literal["processed", "rejected", "ignored"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a reply."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reply a handler wants sent; the pipeline turns it into an outbox row."""
+
+    to: str
+    kind: str
+    rendered: Rendered
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler decided: a status for the folder, a reason for the log, replies."""
+
+    status: Status
+    reason: str
+    replies: tuple[Draft, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may use: one open transaction, the settings, the time, the templates."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    renderer: Renderer
+    inbound: Inbound
+    mail: MailView

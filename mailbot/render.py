@@ -1,0 +1,46 @@
+"""Every mail the bot sends comes from a Jinja2 template in `templates/`: first line subject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+
+def templates_dir() -> Path:
+    """The packaged templates (wheel install) or the repository's `templates/`."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered mail text: its subject line and its body."""
+
+    subject: str
+    body: str
+
+
+class Renderer:
+    """The template environment; undefined variables are errors, never silent blanks."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(directory or templates_dir()),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+        )
+
+    def text(self, name: str, **context: Any) -> str:
+        """Render a template to plain text."""
+        return self.env.get_template(name).render(**context)
+
+    def mail(self, name: str, **context: Any) -> Rendered:
+        """Render a mail template whose first line is the subject and second line empty."""
+        subject, _, body = self.text(name, **context).partition("\n")
+        return Rendered(subject.strip(), body.lstrip("\n"))
