@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -139,10 +140,8 @@ async def _send_all(
                 deferred += 1
                 break
     finally:
-        try:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            pass
     return FlushReport(sent=sent, deferred=deferred, failed=failed)
 
 
@@ -150,7 +149,7 @@ async def _connect(settings: Settings) -> aiosmtplib.SMTP:
     smtp = aiosmtplib.SMTP(
         hostname=settings.smtp_host, port=settings.smtp_port, timeout=30,
         use_tls=settings.smtp_security == "ssl",
-        start_tls=True if settings.smtp_security == "starttls" else False,
+        start_tls=settings.smtp_security == "starttls",
     )
     await smtp.connect()
     if settings.smtp_user:

@@ -1,0 +1,91 @@
+"""A filled-in form: authenticate, check every answer, store a revision, confirm."""
+
+from __future__ import annotations
+
+from mailbot import submissions
+from mailbot.addresses import try_normalise
+from mailbot.auth import authenticate
+from mailbot.forms import Form, load_form
+from mailbot.models import Organisation
+from mailbot.outcome import Context, Draft, Outcome
+from mailbot.parse import Reading, parse, period_from_subject
+from mailbot.periods import Period
+
+
+def handle(ctx: Context) -> Outcome:
+    """Store the figures of an authenticated sender, or say exactly why not."""
+    sender = try_normalise(ctx.mail.sender)
+    if sender is None:
+        return Outcome("ignored", "no usable sender address")
+    reading = read(ctx, load_form("gemeente"))
+    if not _is_form(reading):
+        return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2",
+                      form=load_form("gemeente"), org_name="", period="")
+    org = authenticate(ctx.session, sender, reading.org_name, reading.secret)
+    if org is None:
+        return _reply(ctx, sender, "rejected", "login failed", "login_failed",
+                      "login_failed.txt.j2", org_field=load_form("gemeente").org_field)
+    form = load_form(org.kind)
+    if form.kind != "gemeente":
+        reading = read(ctx, form)
+    if reading.problems or reading.period is None:
+        return _problems(ctx, sender, org, form, reading)
+    return _store(ctx, sender, org, form, reading, reading.period)
+
+
+def read(ctx: Context, form: Form) -> Reading:
+    """Read the answers where the person wrote them: above the quote, else in the quote."""
+    default = period_from_subject(ctx.mail.subject)
+    fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default)
+    if fresh.answers or not ctx.mail.quoted:
+        return fresh
+    # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
+    combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
+    return parse(combined, form, now=ctx.now, default_period=default)
+
+
+def _is_form(reading: Reading) -> bool:
+    """A form with at least one answer or one problem other than blanks left open."""
+    if not reading.has_form:
+        return False
+    return bool(reading.answers) or any(p.code != "missing" for p in reading.problems)
+
+
+def _problems(
+    ctx: Context, sender: str, org: Organisation, form: Form, reading: Reading
+) -> Outcome:
+    codes = ",".join(sorted({p.code for p in reading.problems})) or "period_missing"
+    labels = {q.key: q.label for q in form.questions}
+    return _reply(ctx, sender, "rejected", f"problems: {codes}", "problems", "problems.txt.j2",
+                  org_name=org.name, problems=reading.problems, labels=labels,
+                  lines=reading.lines)
+
+
+def _store(
+    ctx: Context, sender: str, org: Organisation, form: Form, reading: Reading, period: Period
+) -> Outcome:
+    stored = submissions.store(
+        ctx.session, ctx.now, org, str(period), form, reading.answers, sender=sender,
+        person_name=reading.person_name, inbound_id=ctx.inbound.id,
+    )
+    labels = {q.key: q.label for q in form.questions}
+    rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key)}
+            for q in form.questions]
+    changes = [{"key": c.question, "label": labels[c.question], "before": c.before,
+                "after": c.after} for c in stored.changes]
+    replaced_at = stored.replaced.created_at.strftime("%d-%m-%Y %H:%M") if stored.replaced else ""
+    revision = stored.submission.revision
+    return _reply(
+        ctx, sender, "processed", f"stored revision {revision}", "confirmation",
+        "confirmation.txt.j2", org_name=org.name, person_name=reading.person_name,
+        period=str(period), period_dutch=period.dutch, rows=rows, late=stored.submission.late,
+        replaced=stored.replaced is not None, replaced_at=replaced_at, revision=revision,
+        changes=changes, warnings=form.warnings(reading.answers),
+    )
+
+
+def _reply(
+    ctx: Context, to: str, status: str, reason: str, kind: str, template: str, **context: object
+) -> Outcome:
+    rendered = ctx.renderer.mail(template, **context)
+    return Outcome(status, reason, (Draft(to, kind, rendered),))  # type: ignore[arg-type]

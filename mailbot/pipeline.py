@@ -1,0 +1,140 @@
+"""One pass over the mailbox: fetch, archive, classify, handle, commit, send, file away.
+
+Every message goes through `process` on its own; a crash at any line leaves the database in a
+state from which the next pass finishes the work (archived rows are re-handled, handled rows
+are only filed), and nothing is answered twice (reply Message-IDs are unique).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col
+
+from mailbot import outbox
+from mailbot.archive import archive
+from mailbot.classify import classify
+from mailbot.clock import Clock
+from mailbot.config import Settings
+from mailbot.handlers import dispatch
+from mailbot.mail.imap import Fetched, Mailbox
+from mailbot.mail.message import read
+from mailbot.models import Inbound
+from mailbot.outcome import Context, Outcome
+from mailbot.render import Renderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassReport:
+    """Counts of one pass, by outcome."""
+
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    sent: int = 0
+
+    @property
+    def handled(self) -> int:
+        return sum(self.outcomes.values())
+
+
+@dataclass(frozen=True)
+class Bot:
+    """Everything a pass needs, built once by the caller and passed down."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    renderer: Renderer
+
+
+def run_pass(bot: Bot) -> PassReport:
+    """Handle every message in the inbox, send the outbox, and file the messages away."""
+    report = PassReport()
+    with Mailbox(bot.settings) as mailbox:
+        for batch in mailbox.batches():
+            handled = [(fetched.uid, process(bot, fetched)) for fetched in batch]
+            for _, inbound in handled:
+                report.outcomes[inbound.outcome or "unknown"] += 1
+            report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
+            _file_away(bot, mailbox, handled)
+    report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
+    return report
+
+
+def process(bot: Bot, fetched: Fetched) -> Inbound:
+    """Archive one message and, unless that was done before, handle it in one transaction."""
+    started = time.monotonic()
+    with Session(bot.engine, expire_on_commit=False) as session:
+        inbound = archive(session, fetched, bot.clock.now())
+        if inbound.state != "new":
+            return inbound
+        try:
+            _handle(bot, session, inbound)
+        except Exception as exc:  # the one catch-all per message: quarantine, go on
+            session.rollback()
+            log.exception("quarantined inbound=%s", inbound.id)
+            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {exc}")
+    log.info(
+        "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
+        inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
+        (time.monotonic() - started) * 1000,
+    )
+    return inbound
+
+
+def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
+    if not inbound.raw:
+        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
+        return
+    mail = read(inbound.raw)
+    inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
+    inbound.kind = classify(mail, bot.settings)
+    now = bot.clock.now()
+    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail)
+    outcome = dispatch(inbound.kind, ctx)
+    for index, draft in enumerate(outcome.replies):
+        outbox.queue(session, bot.settings, now, draft, inbound, index)
+    _record(bot, session, inbound, outcome)
+
+
+def _record(bot: Bot, session: Session, inbound: Inbound, outcome: Outcome) -> None:
+    folders = {
+        "processed": bot.settings.imap_done_folder,
+        "rejected": bot.settings.imap_rejected_folder,
+        "ignored": bot.settings.imap_rejected_folder,
+    }
+    inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
+    inbound.target_folder = folders[outcome.status]
+    inbound.state, inbound.handled_at = "handled", bot.clock.now()
+    session.add(inbound)
+    session.commit()
+
+
+def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> None:
+    inbound.outcome, inbound.reason = "quarantined", reason[:500]
+    inbound.target_folder = bot.settings.imap_quarantine_folder
+    inbound.state, inbound.handled_at = "handled", bot.clock.now()
+    session.add(inbound)
+    session.commit()
+
+
+def _file_away(bot: Bot, mailbox: Mailbox, handled: list[tuple[int, Inbound]]) -> None:
+    """Move handled messages in one batch per folder, then record that they left the inbox."""
+    by_folder: dict[str, list[int]] = defaultdict(list)
+    for uid, inbound in handled:
+        by_folder[inbound.target_folder or bot.settings.imap_rejected_folder].append(uid)
+    for folder, uids in by_folder.items():
+        mailbox.move(uids, folder)
+    ids = [inbound.id for _, inbound in handled]
+    with Session(bot.engine) as session:
+        session.exec(  # type: ignore[call-overload]
+            update(Inbound)
+            .where(col(Inbound.id).in_(ids), col(Inbound.state) == "handled")
+            .values(state="filed", filed_at=bot.clock.now())
+        )
+        session.commit()
