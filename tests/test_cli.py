@@ -1,0 +1,106 @@
+"""The admin CLI, called as the admin calls it (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from mailbot import db
+from mailbot.cli import app
+from mailbot.models import Address, Secret
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MAILBOT_DATABASE_URL", database_url)
+    ok(["init"])
+    return database_url
+
+
+def ok(args: list[str]) -> str:
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fails(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
+def test_init_is_idempotent(cli_db: str) -> None:
+    assert "Database bijgewerkt" in ok(["init"])
+
+
+def test_org_add_and_list_show_aliases_and_addresses(cli_db: str) -> None:
+    ok(["org", "add", "'s-Hertogenbosch", "--kind", "gemeente", "--code", "GM0796",
+        "--region", "Brabant-Noord", "--alias", "Den Bosch"])
+    ok(["address", "add", "den bosch", "Huisverbod@S-Hertogenbosch.NL"])
+    listing = ok(["org", "list"])
+    assert "'s-Hertogenbosch [GM0796] – gemeente (ook: Den Bosch); geen wachtwoord" in listing
+    assert "huisverbod@s-hertogenbosch.nl" in listing
+
+
+def test_a_name_or_alias_cannot_be_registered_twice(cli_db: str) -> None:
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    assert "al in gebruik" in fails(["org", "add", "utrecht", "--kind", "gemeente"])
+    assert "Onbekende soort" in fails(["org", "add", "X", "--kind", "provincie"])
+
+
+def test_a_bad_address_is_refused_and_nothing_is_written(cli_db: str) -> None:
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    assert "geen geldig e-mailadres" in fails(["address", "add", "Utrecht", "geen adres@x"])
+    assert "Onbekende organisatie" in fails(["address", "add", "Nergenshuizen", "a@b.nl"])
+    with Session(db.make_engine(cli_db)) as session:
+        assert session.exec(select(Address)).all() == []
+
+
+def test_address_remove(cli_db: str) -> None:
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    ok(["address", "add", "Utrecht", "a@utrecht.nl"])
+    ok(["address", "remove", "Utrecht", "A@Utrecht.nl"])
+    assert "niet geregistreerd" in fails(["address", "remove", "Utrecht", "a@utrecht.nl"])
+
+
+def test_secret_set_prints_a_generated_secret_once_and_stores_only_a_hash(cli_db: str) -> None:
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    output = ok(["secret", "set", "Utrecht"])
+    secret = output.strip().rsplit(" ", 1)[-1]
+    assert len(secret) == 19
+    ok(["secret", "set", "Utrecht", "--secret", "mijn-eigen-geheim"])
+    with Session(db.make_engine(cli_db)) as session:
+        rows = session.exec(select(Secret)).all()
+    assert len(rows) == 2 and sum(r.revoked_at is None for r in rows) == 1
+    assert all(secret not in r.hash and "mijn" not in r.hash for r in rows)
+    assert "minstens 8" in fails(["secret", "set", "Utrecht", "--secret", "kort"])
+
+
+def test_template_prints_the_form(cli_db: str) -> None:
+    output = ok(["template", "--kind", "gemeente", "--period", "2026-H1"])
+    assert output.startswith("Onderwerp: Monitoringsysteem Huisverbod: gegevens 2026-H1")
+    for line in ("Gemeente:", "Naam:", "E-mailadres:", "Wachtwoord:", "Periode: 2026-H1",
+                 "1. Aantal opgelegde huisverboden:", "7b. Aantal gestarte "
+                 "hulpverleningstrajecten voor achterblijvende partner:",
+                 "10. Aantal (hoger) beroepen:", "Toelichting: aantal keer dat een beschikking"):
+        assert line in output
+    assert "Politie-eenheid:" in ok(["template", "--kind", "politie"])
+    assert "onbekende periode" in fails(["template", "--period", "2026-H3"])
+
+
+def test_export_of_an_empty_database_is_just_the_header(cli_db: str) -> None:
+    assert ok(["export", "--format", "csv"]) == "period,organisation,form,question,value\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["init"], ["org", "add"], ["org", "list"], ["address", "add"], ["address", "remove"],
+     ["secret", "set"], ["template"], ["run"], ["export"]],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output or "Usage" in result.output
