@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from mailbot.forms import load_form
+from mailbot.models import Organisation
 from mailbot.submissions import current_rows
 
 LONG_HEADER = ("period", "organisation", "form", "question", "value")
@@ -21,17 +22,18 @@ def _order(kind: str, question: str) -> int:
 
 
 def long_rows(
-    session: Session, period: str | None = None, history: bool = False
+    session: Session, period: str | None = None, history: bool = False,
+    org: Organisation | None = None,
 ) -> list[tuple[object, ...]]:
     """One row per answer of the current revision (or of every revision with history)."""
     rows = []
-    for sub, org, answer in current_rows(session, period, history):
+    for sub, org_row, answer in current_rows(session, period, history, org):
         row: tuple[object, ...] = (
-            sub.period, org.name, sub.form_kind, answer.question, answer.value
+            sub.period, org_row.name, sub.form_kind, answer.question, answer.value
         )
         if history:
             row += (sub.revision, sub.created_at.isoformat(), sub.form_version)
-        rows.append((sub.period, org.name, sub.form_kind, sub.revision,
+        rows.append((sub.period, org_row.name, sub.form_kind, sub.revision,
                      _order(sub.form_kind, answer.question), row))
     rows.sort(key=lambda item: item[:5])
     return [item[-1] for item in rows]

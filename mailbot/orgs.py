@@ -131,6 +131,17 @@ def is_registered(session: Session, org: Organisation, address: str) -> bool:
     return session.exec(query).first() is not None
 
 
+def acting_for(session: Session, address: str) -> list[Organisation]:
+    """Every organisation this (normalised) address is registered to, by name."""
+    query = (
+        select(Organisation)
+        .join(Address, col(Address.organisation_id) == col(Organisation.id))
+        .where(Address.email == address)
+        .order_by(Organisation.name)
+    )
+    return list(session.exec(query))
+
+
 def current_secret(session: Session, org: Organisation) -> Secret | None:
     """The secret that counts now: the newest one not revoked."""
     query = (

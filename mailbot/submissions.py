@@ -88,7 +88,8 @@ def _diff(before: dict[str, int], after: dict[str, int], form: Form) -> tuple[Ch
 
 
 def current_rows(
-    session: Session, period: str | None = None, history: bool = False
+    session: Session, period: str | None = None, history: bool = False,
+    org: Organisation | None = None,
 ) -> list[tuple[Submission, Organisation, Answer]]:
     """Answers of the current revisions (or of every revision with history), with their org."""
     query = (
@@ -98,6 +99,8 @@ def current_rows(
     )
     if period is not None:
         query = query.where(Submission.period == period)
+    if org is not None:
+        query = query.where(Submission.organisation_id == org.id)
     if not history:
         query = query.where(Submission.revision == _newest_revision())
     return list(session.exec(query))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailbot.handlers import help, ignore, submission
+from mailbot.handlers import gegevens, help, ignore, submission
 from mailbot.outcome import Context, Outcome
 
 Handler = Callable[[Context], Outcome]
@@ -13,6 +13,7 @@ HANDLERS: dict[str, Handler] = {
     "ours": ignore.handle,
     "bounce": ignore.handle,
     "auto_reply": ignore.handle,
+    "gegevens": gegevens.handle,
     "help": help.handle,
     "submission": submission.handle,
 }

@@ -1,0 +1,49 @@
+"""GEGEVENS / "Mijn gegevens opvragen": every stored figure, only to a registered address."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from mailbot import orgs
+from mailbot.addresses import try_normalise
+from mailbot.export import HISTORY_HEADER, to_csv
+from mailbot.forms import load_form
+from mailbot.models import Organisation
+from mailbot.outcome import Attachment, Context, Draft, Outcome
+from mailbot.submissions import current_rows
+
+
+def handle(ctx: Context) -> Outcome:
+    """Reply to the sender only when it is a registered address; never to Reply-To or the body."""
+    sender = try_normalise(ctx.mail.sender)
+    if sender is None:
+        return Outcome("ignored", "gegevens without a usable sender")
+    acting = orgs.acting_for(ctx.session, sender)
+    if not acting:
+        rendered = ctx.renderer.mail("login_failed.txt.j2",
+                                     org_field=load_form("gemeente").org_field)
+        return Outcome("rejected", "gegevens from an unregistered address",
+                       (Draft(sender, "login_failed", rendered),))
+    overviews = [_overview(ctx, org) for org in acting]
+    rows = [row for overview in overviews for row in overview["csv"]]
+    rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)
+    attachment = Attachment("gegevens.csv", "text/csv", to_csv(HISTORY_HEADER, rows).encode())
+    return Outcome("processed", f"gegevens sent for {len(acting)} organisation(s)",
+                   (Draft(sender, "gegevens", rendered, (attachment,)),))
+
+
+def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
+    """The current figures of one organisation, grouped per period, for template and CSV."""
+    periods: dict[str, dict[str, object]] = defaultdict(dict)
+    csv_rows = []
+    for sub, _, answer in sorted(current_rows(ctx.session, org=org),
+                                 key=lambda r: (r[0].period, r[0].form_kind)):
+        form = load_form(sub.form_kind)
+        entry = periods[sub.period]
+        entry.setdefault("revision", sub.revision)
+        entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))
+        entry.setdefault("answers", {})[answer.question] = answer.value  # type: ignore[index]
+        entry["form"] = form
+        csv_rows.append((sub.period, org.name, sub.form_kind, answer.question, answer.value,
+                         sub.revision, sub.created_at.isoformat(), sub.form_version))
+    return {"name": org.name, "periods": dict(sorted(periods.items())), "csv": csv_rows}

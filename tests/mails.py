@@ -1,0 +1,51 @@
+"""Mails as real clients build them, for story tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from mailbot.forms import load_form
+from mailbot.render import Renderer
+
+BOT = "monitoring@huisverbod.test"
+
+
+def template_text(period: str = "2026-H1", org: str = "", kind: str = "gemeente") -> str:
+    """The body of the template mail the bot sends."""
+    from mailbot.periods import Period
+
+    p = Period.parse(period)
+    mail = Renderer().mail("template.txt.j2", form=load_form(kind), org_name=org,
+                           period=period, period_dutch=p.dutch)
+    return mail.body
+
+
+def filled_form(org: str, secret: str, values: dict[str, object], period: str = "2026-H1",
+                name: str = "J. de Vries") -> str:
+    """What a person types: the fields and one line per answer."""
+    lines = [f"Gemeente: {org}", f"Naam: {name}", "E-mailadres:", f"Wachtwoord: {secret}",
+             f"Periode: {period}", ""]
+    form = load_form("gemeente")
+    for q in form.questions:
+        value = values.get(q.key, "")
+        lines.append(f"{q.key}. {q.label}: {value}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def thunderbird_reply(sender: str, body: str, quoted: str, subject: str = "",
+                      when: datetime | None = None) -> bytes:
+    """A plain-text Thunderbird reply: the answer on top, the original quoted with '> '."""
+    when = when or datetime(2026, 7, 6, 9, 30, tzinfo=UTC)
+    message = EmailMessage()
+    message["From"] = f"Jan de Vries <{sender}>"
+    message["To"] = BOT
+    message["Subject"] = subject or "Re: Monitoringsysteem Huisverbod: gegevens 2026-H1"
+    message["Date"] = format_datetime(when)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message["User-Agent"] = "Mozilla Thunderbird"
+    quote = "\n".join(f"> {line}".rstrip() for line in quoted.splitlines())
+    attribution = "Op 01-07-2026 om 08:00 schreef Monitoringsysteem Huisverbod:\n"
+    message.set_content(f"{body}\n{attribution}{quote}\n", charset="utf-8")
+    return message.as_bytes()
