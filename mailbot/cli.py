@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from mailbot import db, orgs
+from mailbot import db, orgs, outbox, requests
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -28,7 +28,9 @@ app = typer.Typer(help="mailbot: het Monitoringsysteem Huisverbod per e-mail.",
 org_app = typer.Typer(help="Organisations (gemeenten, politie-eenheden).", no_args_is_help=True)
 address_app = typer.Typer(help="Registered addresses of an organisation.", no_args_is_help=True)
 secret_app = typer.Typer(help="Organisation secrets (wachtwoorden).", no_args_is_help=True)
+request_app = typer.Typer(help="ACCOUNT and WACHTWOORD requests.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+app.add_typer(request_app, name="request")
 app.add_typer(address_app, name="address")
 app.add_typer(secret_app, name="secret")
 
@@ -138,6 +140,85 @@ def secret_set(
         typer.echo(f"Nieuw wachtwoord voor {org.name}: {new}")
     else:
         typer.echo(f"Wachtwoord ingesteld voor {org.name}")
+
+
+@secret_app.command("send")
+def secret_send(name: str) -> None:
+    """Generate a new secret and mail it to every registered address of the organisation.
+
+    Example: mailbot secret send Utrecht
+    """
+    settings = Settings()
+    with _session() as session:
+        org = orgs.require(session, name)
+        sent_to = requests.send_new_secret(session, settings, Renderer(), _now(), org,
+                                           basis=f"secret-send:{org.id}")
+    _flush(settings)
+    typer.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
+
+
+@request_app.command("list")
+def request_list(
+    all_: Annotated[bool, typer.Option("--all", help="also the decided ones")] = False,
+) -> None:
+    """List the requests waiting for a decision.
+
+    Example: mailbot request list
+    """
+    with _session() as session:
+        rows = requests.listing(session, all_)
+        for request, org_name in rows:
+            typer.echo(
+                f"{request.id:>4}  {request.kind:<10} {request.state:<9} "
+                f"{request.created_at:%Y-%m-%d %H:%M}  {request.sender}  "
+                f"{org_name or '(geen organisatie)'}  {request.person_name or ''}".rstrip()
+            )
+        if not rows:
+            typer.echo("Geen openstaande aanvragen.")
+
+
+@request_app.command("approve")
+def request_approve(
+    request_id: int,
+    org: Annotated[str | None, typer.Option(help="the organisation, if the request named none")]
+    = None,
+) -> None:
+    """Approve a request: register the address (ACCOUNT) and mail a new secret.
+
+    Example: mailbot request approve 3
+    """
+    settings = Settings()
+    with _session() as session:
+        request, organisation = requests.approve(session, settings, Renderer(), _now(),
+                                                 request_id, org)
+    _flush(settings)
+    typer.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
+               "verstuurd")
+
+
+@request_app.command("reject")
+def request_reject(
+    request_id: int,
+    reason: Annotated[str | None, typer.Option(help="told to the requester")] = None,
+) -> None:
+    """Reject a request; the requester gets a polite notice.
+
+    Example: mailbot request reject 3 --reason "Onbekend adres"
+    """
+    settings = Settings()
+    with _session() as session:
+        requests.reject(session, settings, Renderer(), _now(), request_id, reason)
+    _flush(settings)
+    typer.echo(f"Aanvraag {request_id} afgewezen")
+
+
+def _flush(settings: Settings) -> None:
+    """Try to send what the command queued; the daemon retries whatever could not go now."""
+    engine = db.make_engine(settings.database_url)
+    report = outbox.flush(engine, settings, _now())
+    engine.dispose()
+    if report.deferred:
+        typer.echo(f"Let op: {report.deferred} e-mail(s) wachten in de uitgaande post", err=True)
 
 
 @app.command()

@@ -137,6 +137,8 @@ class Reply(SQLModel, table=True):
     kind: str
     message_id: str = Field(unique=True)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # A mail that carries a secret: its body is wiped once it has been sent or given up.
+    sensitive: bool = False
     # pending -> sent | failed
     state: str = Field(default="pending", index=True)
     attempts: int = 0
@@ -144,6 +146,23 @@ class Reply(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_column=_when())
     sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class Request(SQLModel, table=True):
+    """An ACCOUNT or WACHTWOORD request waiting for an admin's decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # account | wachtwoord
+    sender: str = Field(index=True)
+    claimed_org: str | None = None
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    person_name: str | None = None
+    inbound_id: int | None = Field(default=None, foreign_key="inbound.id")
+    # open -> approved | rejected
+    state: str = Field(default="open", index=True)
+    reason: str | None = None
+    created_at: datetime = Field(sa_column=_when())
+    decided_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class AuditEvent(SQLModel, table=True):

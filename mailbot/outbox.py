@@ -35,9 +35,8 @@ def _domain(settings: Settings) -> str:
     return settings.from_address.rpartition("@")[2] or "localhost"
 
 
-def reply_message_id(inbound: Inbound | None, kind: str, index: int, settings: Settings) -> str:
-    """A Message-ID derived from the inbound message, so a re-run cannot queue it twice."""
-    basis = inbound.dedupe_key if inbound is not None else kind
+def reply_message_id(basis: str, kind: str, index: int, settings: Settings) -> str:
+    """A Message-ID derived from what caused the reply, so a re-run cannot queue it twice."""
     digest = hashlib.sha256(f"{basis}|{kind}|{index}".encode()).hexdigest()[:24]
     return f"<{kind}.{index}.{digest}@{_domain(settings)}>"
 
@@ -76,20 +75,26 @@ def replies_today(session: Session, recipient: str, now: datetime) -> int:
 
 def queue(
     session: Session, settings: Settings, now: datetime, draft: Draft,
-    inbound: Inbound | None, index: int = 0, *, capped: bool = True,
+    inbound: Inbound | None, index: int = 0, *, basis: str | None = None,
 ) -> Reply | None:
-    """Add a reply row in the caller's transaction; None when the daily cap says no."""
+    """Add a reply row in the caller's transaction; None when the daily cap says no.
+
+    `basis` names what caused a reply without an inbound message (an admin action), so the
+    same action cannot queue the same mail twice.
+    """
+    capped = not draft.sensitive and draft.to not in settings.admin_addresses
     if capped and replies_today(session, draft.to, now) >= settings.max_replies_per_day:
         log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
         return None
-    message_id = reply_message_id(inbound, draft.kind, index, settings)
+    cause = inbound.dedupe_key if inbound is not None else (basis or f"{draft.kind}:{now}")
+    message_id = reply_message_id(cause, draft.kind, index, settings)
     if session.exec(select(Reply.id).where(Reply.message_id == message_id)).first():
         return None
     message = compose(draft, settings, now, message_id, inbound)
     reply = Reply(
         inbound_id=inbound.id if inbound else None, recipient=draft.to, subject=message["Subject"],
         kind=draft.kind, message_id=message_id, raw=message.as_bytes(), next_attempt_at=now,
-        created_at=now,
+        created_at=now, sensitive=draft.sensitive,
     )
     session.add(reply)
     return reply
@@ -172,13 +177,21 @@ async def _send_one(smtp: aiosmtplib.SMTP, reply: Reply, settings: Settings, now
     reply.state = "sent"
     reply.sent_at = now
     reply.last_error = None
+    _wipe_if_sensitive(reply)
     return "sent"
+
+
+def _wipe_if_sensitive(reply: Reply) -> None:
+    """A secret lives in the database only as long as its mail is waiting to be sent."""
+    if reply.sensitive:
+        reply.raw = b""
 
 
 def _failure(reply: Reply, now: datetime, code: int, message: str) -> str:
     if 500 <= code < 600:
         reply.state = "failed"
         reply.last_error = f"{code} {message}"[:500]
+        _wipe_if_sensitive(reply)
         log.error("reply %s failed permanently: %s", reply.id, code)
         return "failed"
     _defer(reply, now, f"{code} {message}")
@@ -190,6 +203,7 @@ def _defer(reply: Reply, now: datetime, error: str) -> None:
     reply.last_error = error[:500]
     if now - reply.created_at >= GIVE_UP_AFTER:
         reply.state = "failed"
+        _wipe_if_sensitive(reply)
         return
     wait = min(FIRST_RETRY * (2 ** (reply.attempts - 1)), LONGEST_WAIT)
     reply.next_attempt_at = now + wait

@@ -33,6 +33,7 @@ class Draft:
     kind: str
     rendered: Rendered
     attachments: tuple[Attachment, ...] = ()
+    sensitive: bool = False  # carries a secret: never capped, wiped from the outbox once sent
 
 
 @dataclass(frozen=True)

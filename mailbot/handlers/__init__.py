@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailbot.handlers import gegevens, help, ignore, submission
+from mailbot.handlers import account, gegevens, help, ignore, submission, wachtwoord
 from mailbot.outcome import Context, Outcome
 
 Handler = Callable[[Context], Outcome]
@@ -14,6 +14,8 @@ HANDLERS: dict[str, Handler] = {
     "bounce": ignore.handle,
     "auto_reply": ignore.handle,
     "gegevens": gegevens.handle,
+    "account": account.handle,
+    "wachtwoord": wachtwoord.handle,
     "help": help.handle,
     "submission": submission.handle,
 }

@@ -129,6 +129,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("message_id", sa.String(), nullable=False),
         sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("sensitive", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
@@ -146,6 +147,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reply_inbound_id"), ["inbound_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reply_recipient"), ["recipient"], unique=False)
         batch_op.create_index(batch_op.f("ix_reply_state"), ["state"], unique=False)
+
+    op.create_table(
+        "request",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("sender", sa.String(), nullable=False),
+        sa.Column("claimed_org", sa.String(), nullable=True),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("person_name", sa.String(), nullable=True),
+        sa.Column("inbound_id", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(), nullable=False),
+        sa.Column("reason", sa.String(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"],
+            ["inbound.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("request", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_request_sender"), ["sender"], unique=False)
+        batch_op.create_index(batch_op.f("ix_request_state"), ["state"], unique=False)
 
     op.create_table(
         "secret",
@@ -230,6 +258,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_secret_organisation_id"))
 
     op.drop_table("secret")
+    with op.batch_alter_table("request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_request_state"))
+        batch_op.drop_index(batch_op.f("ix_request_sender"))
+
+    op.drop_table("request")
     with op.batch_alter_table("reply", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reply_state"))
         batch_op.drop_index(batch_op.f("ix_reply_recipient"))

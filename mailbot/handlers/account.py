@@ -1,0 +1,30 @@
+"""ACCOUNT (account aanvragen): record the request, tell the sender, tell the admins."""
+
+from __future__ import annotations
+
+from mailbot import orgs, requests
+from mailbot.addresses import try_normalise
+from mailbot.forms import load_form
+from mailbot.outcome import Context, Draft, Outcome
+from mailbot.parse import parse
+
+
+def handle(ctx: Context) -> Outcome:
+    """Anyone may ask; only an admin's approval gives access."""
+    sender = try_normalise(ctx.mail.sender)
+    if sender is None:
+        return Outcome("ignored", "account request without a usable sender")
+    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now)
+    org = orgs.find(ctx.session, reading.org_name) if reading.org_name else None
+    person = reading.person_name or ctx.mail.sender_name or None
+    request, new = requests.open_request(
+        ctx.session, ctx.now, "account", sender, claimed_org=reading.org_name, org=org,
+        person_name=person, inbound_id=ctx.inbound.id,
+    )
+    received = ctx.renderer.mail("request_received.txt.j2", kind="account", person_name=person,
+                                 claimed_org=reading.org_name or "")
+    replies = [Draft(sender, "request_received", received)]
+    if new:
+        replies += requests.admin_notices(ctx.settings, ctx.renderer, request,
+                                          org.name if org else None)
+    return Outcome("processed", f"account request {request.id}", tuple(replies))

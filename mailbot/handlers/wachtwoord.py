@@ -1,0 +1,37 @@
+"""WACHTWOORD (wachtwoord vergeten): from a registered address, a request for a new secret."""
+
+from __future__ import annotations
+
+from mailbot import orgs, requests
+from mailbot.addresses import try_normalise
+from mailbot.forms import load_form
+from mailbot.names import name_key
+from mailbot.outcome import Context, Draft, Outcome
+from mailbot.parse import parse
+
+
+def handle(ctx: Context) -> Outcome:
+    """Queue a request per organisation the address acts for (or the one it names)."""
+    sender = try_normalise(ctx.mail.sender)
+    if sender is None:
+        return Outcome("ignored", "wachtwoord request without a usable sender")
+    acting = orgs.acting_for(ctx.session, sender)
+    if not acting:
+        rendered = ctx.renderer.mail("login_failed.txt.j2",
+                                     org_field=load_form("gemeente").org_field)
+        return Outcome("rejected", "wachtwoord from an unregistered address",
+                       (Draft(sender, "login_failed", rendered),))
+    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now)
+    named = [o for o in acting if reading.org_name and o.name_key == name_key(reading.org_name)]
+    replies: list[Draft] = []
+    for org in named or acting:
+        request, new = requests.open_request(
+            ctx.session, ctx.now, "wachtwoord", sender, claimed_org=org.name, org=org,
+            person_name=reading.person_name, inbound_id=ctx.inbound.id,
+        )
+        if new:
+            replies += requests.admin_notices(ctx.settings, ctx.renderer, request, org.name)
+    received = ctx.renderer.mail("request_received.txt.j2", kind="wachtwoord",
+                                 person_name=reading.person_name, claimed_org="")
+    return Outcome("processed", "wachtwoord request", (Draft(sender, "request_received",
+                                                             received), *replies))
