@@ -1,26 +1,71 @@
-"""Who is writing? A registered sender address plus the organisation's secret."""
+"""Who is writing? A registered sender address plus the organisation's secret; lockout."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from mailbot import orgs, passwords
-from mailbot.models import Organisation
+from mailbot.config import Settings
+from mailbot.models import AuditEvent, Organisation
+
+
+@dataclass(frozen=True)
+class Login:
+    """The result of a login: `org` when everything matched; `claimed` is who was named."""
+
+    org: Organisation | None
+    claimed: Organisation | None
 
 
 def authenticate(
-    session: Session, sender: str | None, org_name: str | None, secret: str | None
-) -> Organisation | None:
-    """The organisation when sender, name and secret all match; None for any failure.
-
-    Every failure costs one argon2 verification, so timing tells nothing either.
-    """
-    org = orgs.find(session, org_name) if org_name else None
-    stored = orgs.current_secret(session, org) if org is not None else None
+    session: Session, settings: Settings, now: datetime,
+    sender: str | None, org_name: str | None, secret: str | None,
+) -> Login:
+    """Check sender, name and secret; every failure looks and costs the same."""
+    claimed = orgs.find(session, org_name) if org_name else None
+    stored = orgs.current_secret(session, claimed) if claimed is not None else None
     registered = (
-        org is not None and sender is not None and orgs.is_registered(session, org, sender)
+        claimed is not None and sender is not None and orgs.is_registered(session, claimed, sender)
     )
     if stored is None or not registered or not secret:
         passwords.burn_time(secret or "")
-        return None
-    return org if passwords.verify(stored.hash, secret) else None
+        return Login(None, claimed)
+    verified = passwords.verify(stored.hash, secret)
+    if not verified or is_locked(session, settings, now, claimed):
+        return Login(None, claimed)
+    return Login(claimed, claimed)
+
+
+def is_locked(session: Session, settings: Settings, now: datetime, org: Organisation) -> bool:
+    """Locked when a lock was set within the lockout period."""
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    return _count(session, org, "login.locked", since) > 0
+
+
+def record_failure(
+    session: Session, settings: Settings, now: datetime, claimed: Organisation | None,
+    sender: str | None,
+) -> bool:
+    """Note a refused login; True when it has just locked the organisation."""
+    orgs.audit(session, now, sender or "(onbekend)", "login.failed", claimed, "")
+    if claimed is None or is_locked(session, settings, now, claimed):
+        return False
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    if _count(session, claimed, "login.failed", since) < settings.lockout_attempts:
+        return False
+    orgs.audit(session, now, "mailbot", "login.locked", claimed,
+               f"{settings.lockout_attempts} wrong secrets")
+    return True
+
+
+def _count(session: Session, org: Organisation, action: str, since: datetime) -> int:
+    session.flush()
+    query = select(func.count()).where(
+        AuditEvent.organisation_id == org.id, AuditEvent.action == action,
+        col(AuditEvent.at) >= since,
+    )
+    return session.exec(query).one()

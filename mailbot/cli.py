@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -289,6 +290,25 @@ def export(
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option(help="from this date on, e.g. 2026-07-01")] = None,
+) -> None:
+    """List admin actions, secret changes, requests, refused logins and lockouts.
+
+    Example: mailbot audit --since 2026-07-01
+    """
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError:
+        _fail(f"onbekende datum {since!r}; schrijf bijvoorbeeld 2026-07-01")
+        raise
+    with _session() as session:
+        for event, org_name in orgs.audit_trail(session, start):
+            typer.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
+                       f"{org_name or '-':<24} {event.detail}".rstrip())
 
 
 def main() -> None:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     from_name: str = "Monitoringsysteem Huisverbod"
     admin_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    lockout_attempts: int = 5
+    lockout_minutes: int = 60
+    max_unknown_replies_per_day: int = 3
+
     poll_seconds: int = 60
     outbox_seconds: int = 5
     max_replies_per_day: int = 10

@@ -179,3 +179,17 @@ def audit(
         AuditEvent(at=now, actor=actor, action=action,
                    organisation_id=org.id if org else None, detail=detail)
     )
+
+
+def audit_trail(
+    session: Session, since: datetime | None = None
+) -> list[tuple[AuditEvent, str | None]]:
+    """Recorded events, oldest first, with the organisation's name."""
+    query = (
+        select(AuditEvent, Organisation.name)
+        .join(Organisation, col(Organisation.id) == col(AuditEvent.organisation_id), isouter=True)
+        .order_by(col(AuditEvent.id))
+    )
+    if since is not None:
+        query = query.where(col(AuditEvent.at) >= since)
+    return [(event, name) for event, name in session.exec(query)]

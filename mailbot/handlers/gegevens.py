@@ -8,6 +8,7 @@ from mailbot import orgs
 from mailbot.addresses import try_normalise
 from mailbot.export import HISTORY_HEADER, to_csv
 from mailbot.forms import load_form
+from mailbot.handlers.refusal import login_failed
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 from mailbot.submissions import current_rows
@@ -20,10 +21,7 @@ def handle(ctx: Context) -> Outcome:
         return Outcome("ignored", "gegevens without a usable sender")
     acting = orgs.acting_for(ctx.session, sender)
     if not acting:
-        rendered = ctx.renderer.mail("login_failed.txt.j2",
-                                     org_field=load_form("gemeente").org_field)
-        return Outcome("rejected", "gegevens from an unregistered address",
-                       (Draft(sender, "login_failed", rendered),))
+        return login_failed(ctx, sender, "gegevens from an unregistered address")
     overviews = [_overview(ctx, org) for org in acting]
     rows = [row for overview in overviews for row in overview["csv"]]
     rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)

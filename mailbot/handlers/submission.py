@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from mailbot import submissions
 from mailbot.addresses import try_normalise
-from mailbot.auth import authenticate
+from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
+from mailbot.handlers.refusal import login_failed
 from mailbot.models import Organisation
 from mailbot.outcome import Context, Draft, Outcome
 from mailbot.parse import Reading, parse, period_from_subject
@@ -21,10 +22,11 @@ def handle(ctx: Context) -> Outcome:
     if not _is_form(reading):
         return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2",
                       form=load_form("gemeente"), org_name="", period="")
-    org = authenticate(ctx.session, sender, reading.org_name, reading.secret)
-    if org is None:
-        return _reply(ctx, sender, "rejected", "login failed", "login_failed",
-                      "login_failed.txt.j2", org_field=load_form("gemeente").org_field)
+    login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
+                         reading.secret)
+    if login.org is None:
+        return _refuse(ctx, sender, login.claimed)
+    org = login.org
     form = load_form(org.kind)
     if form.kind != "gemeente":
         reading = read(ctx, form)
@@ -42,6 +44,17 @@ def read(ctx: Context, form: Form) -> Reading:
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
     return parse(combined, form, now=ctx.now, default_period=default)
+
+
+def _refuse(ctx: Context, sender: str, claimed: Organisation | None) -> Outcome:
+    """The seed's answer; the admins hear of it when this failure locks the organisation."""
+    notices: tuple[Draft, ...] = ()
+    if record_failure(ctx.session, ctx.settings, ctx.now, claimed, sender) and claimed:
+        rendered = ctx.renderer.mail("admin_locked.txt.j2", org_name=claimed.name,
+                                     attempts=ctx.settings.lockout_attempts,
+                                     minutes=ctx.settings.lockout_minutes, sender=sender)
+        notices = tuple(Draft(a, "admin_locked", rendered) for a in ctx.settings.admin_addresses)
+    return login_failed(ctx, sender, "login failed", notices)
 
 
 def _is_form(reading: Reading) -> bool:

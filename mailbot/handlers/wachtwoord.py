@@ -5,6 +5,7 @@ from __future__ import annotations
 from mailbot import orgs, requests
 from mailbot.addresses import try_normalise
 from mailbot.forms import load_form
+from mailbot.handlers.refusal import login_failed
 from mailbot.names import name_key
 from mailbot.outcome import Context, Draft, Outcome
 from mailbot.parse import parse
@@ -17,10 +18,7 @@ def handle(ctx: Context) -> Outcome:
         return Outcome("ignored", "wachtwoord request without a usable sender")
     acting = orgs.acting_for(ctx.session, sender)
     if not acting:
-        rendered = ctx.renderer.mail("login_failed.txt.j2",
-                                     org_field=load_form("gemeente").org_field)
-        return Outcome("rejected", "wachtwoord from an unregistered address",
-                       (Draft(sender, "login_failed", rendered),))
+        return login_failed(ctx, sender, "wachtwoord from an unregistered address")
     reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now)
     named = [o for o in acting if reading.org_name and o.name_key == name_key(reading.org_name)]
     replies: list[Draft] = []
