@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from mailbot import db, orgs, outbox, requests
+from mailbot import db, health, orgs, outbox, requests
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -290,6 +290,26 @@ def export(
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def status() -> None:
+    """Show the bot's health; exit code 1 when an operator is needed (for monitors).
+
+    Example: mailbot status || echo "look at mailbot"
+    """
+    with _session() as session:
+        state = health.check(session, Settings(), _now())
+    last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
+    typer.echo(f"Laatste geslaagde ronde door de inbox: {last}")
+    typer.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
+    typer.echo(f"In quarantaine: {state.quarantined}")
+    typer.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
+    typer.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    for problem in state.problems:
+        typer.echo(f"AANDACHT: {problem}")
+    if state.needs_operator:
+        raise typer.Exit(1)
 
 
 @app.command()

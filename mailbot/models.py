@@ -174,3 +174,11 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     detail: str = ""
+
+
+class Heartbeat(SQLModel, table=True):
+    """When a job last finished successfully (`mailbot status` reads it)."""
+
+    name: str = Field(primary_key=True)
+    at: datetime = Field(sa_column=_when())
+    detail: str = ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
-from mailbot import outbox
+from mailbot import health, outbox
 from mailbot.archive import archive
 from mailbot.classify import classify
 from mailbot.clock import Clock
@@ -63,6 +63,9 @@ def run_pass(bot: Bot) -> PassReport:
             report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
             _file_away(bot, mailbox, handled)
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
+    with Session(bot.engine) as session:
+        health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")
+        session.commit()
     return report
 
 

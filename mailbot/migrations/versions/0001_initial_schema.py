@@ -19,6 +19,13 @@ depends_on = None
 def upgrade() -> None:
 
     op.create_table(
+        "heartbeat",
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("detail", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "inbound",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dedupe_key", sa.String(), nullable=False),
@@ -292,3 +299,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbound_content_hash"))
 
     op.drop_table("inbound")
+    op.drop_table("heartbeat")
