@@ -57,10 +57,10 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
     problems = []
     stale = timedelta(seconds=max(3 * settings.poll_seconds, 300))
     if last_poll is None or now - last_poll > stale:
-        problems.append("no successful mailbox pass recently")
+        problems.append("de inbox is recent niet met succes gelezen")
     if quarantined:
-        problems.append(f"{quarantined} message(s) in quarantine")
+        problems.append(f"{quarantined} bericht(en) in quarantaine")
     if failed:
-        problems.append(f"{failed} reply/replies could not be delivered")
+        problems.append(f"{failed} antwoord(en) konden niet worden afgeleverd")
     return Health(last_poll, unhandled, quarantined, pending, failed, tuple(locked),
                   tuple(problems))
