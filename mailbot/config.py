@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     from_name: str = "Monitoringsysteem Huisverbod"
     admin_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    require_dmarc: bool = False
+    authserv_id: str = ""
+
     lockout_attempts: int = 5
     lockout_minutes: int = 60
     max_unknown_replies_per_day: int = 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailbot import submissions
+from mailbot import dmarc, submissions
 from mailbot.addresses import try_normalise
 from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
@@ -22,6 +22,8 @@ def handle(ctx: Context) -> Outcome:
     if not _is_form(reading):
         return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2",
                       form=load_form("gemeente"), org_name="", period="")
+    if not _sender_trusted(ctx, sender):
+        return login_failed(ctx, sender, "dmarc policy: sender domain not authenticated")
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
                          reading.secret)
     if login.org is None:
@@ -44,6 +46,14 @@ def read(ctx: Context, form: Form) -> Reading:
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
     return parse(combined, form, now=ctx.now, default_period=default)
+
+
+def _sender_trusted(ctx: Context, sender: str) -> bool:
+    """With MAILBOT_REQUIRE_DMARC, the From domain must have passed at our border host."""
+    if not ctx.settings.require_dmarc:
+        return True
+    headers = ctx.mail.headers.get("authentication-results", ())
+    return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 
 def _refuse(ctx: Context, sender: str, claimed: Organisation | None) -> Outcome:
