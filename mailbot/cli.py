@@ -306,6 +306,7 @@ def status() -> None:
     typer.echo(f"In quarantaine: {state.quarantined}")
     typer.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
     typer.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    typer.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
     for problem in state.problems:
         typer.echo(f"AANDACHT: {problem}")
     if state.needs_operator:

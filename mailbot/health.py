@@ -29,6 +29,7 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     locked: tuple[str, ...]
+    bounced: tuple[str, ...]
     problems: tuple[str, ...]
 
     @property
@@ -54,6 +55,10 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
         .join(AuditEvent, col(AuditEvent.organisation_id) == col(Organisation.id))
         .where(AuditEvent.action == "login.locked", col(AuditEvent.at) >= since)
     ).all()
+    bounced = session.exec(
+        select(AuditEvent.detail).distinct()
+        .where(AuditEvent.action == "bounce", col(AuditEvent.at) >= now - timedelta(days=7))
+    ).all()
     problems = []
     stale = timedelta(seconds=max(3 * settings.poll_seconds, 300))
     if last_poll is None or now - last_poll > stale:
@@ -63,4 +68,4 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
     if failed:
         problems.append(f"{failed} antwoord(en) konden niet worden afgeleverd")
     return Health(last_poll, unhandled, quarantined, pending, failed, tuple(locked),
-                  tuple(problems))
+                  tuple(sorted(bounced)), tuple(problems))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailbot.handlers import account, gegevens, help, ignore, submission, wachtwoord
+from mailbot.handlers import account, bounce, gegevens, help, ignore, submission, wachtwoord
 from mailbot.outcome import Context, Outcome
 
 Handler = Callable[[Context], Outcome]
 
 HANDLERS: dict[str, Handler] = {
     "ours": ignore.handle,
-    "bounce": ignore.handle,
+    "bounce": bounce.handle,
     "auto_reply": ignore.handle,
     "gegevens": gegevens.handle,
     "account": account.handle,

@@ -1,0 +1,38 @@
+"""Which of our recipients could not be reached, read from a delivery report (RFC 3464)."""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import Message
+from email.policy import compat32
+
+_RECIPIENT = re.compile(r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^>\s]+)>?",
+                        re.I | re.M)
+_ACTION = re.compile(r"^action\s*:\s*(\w+)", re.I | re.M)
+
+
+def failed_recipients(raw: bytes) -> list[str]:
+    """Addresses a delivery report says failed (action failed), lower-cased, without repeats."""
+    message = email.message_from_bytes(raw, policy=compat32)
+    found: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        for block in _status_blocks(part):
+            actions = _ACTION.findall(block)
+            if actions and actions[0].lower() != "failed":
+                continue
+            for address in _RECIPIENT.findall(block):
+                if address.lower() not in found:
+                    found.append(address.lower())
+    return found
+
+
+def _status_blocks(part: Message) -> list[str]:
+    # The stdlib parses delivery-status into sub-messages; fall back to the raw text.
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [item.as_string() for item in payload if isinstance(item, Message)]
+    text = payload if isinstance(payload, str) else ""
+    return re.split(r"\n\s*\n", text)
