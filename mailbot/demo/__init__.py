@@ -1,0 +1,1 @@
+"""Self-contained stand-ins for mail infrastructure, used by `mailbot demo` and tests."""
