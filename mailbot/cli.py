@@ -332,6 +332,22 @@ def audit(
                        f"{org_name or '-':<24} {event.detail}".rstrip())
 
 
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option(help="where the demo database goes")] = Path(
+        "mailbot-demo"
+    ),
+) -> None:
+    """Run a complete round trip on this machine: mail server, municipality, reply, confirmation.
+
+    Example: mailbot demo
+    """
+    from mailbot.demo import roundtrip
+
+    if not roundtrip.run(directory, typer.echo):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `mailbot` script and `python -m mailbot`."""
     logging.basicConfig(
