@@ -1,0 +1,86 @@
+"""Names as people write them, reduced to what identifies them.
+
+Two kinds: organisation names (`'s-Hertogenbosch`, `gemeente Den Haag`) become a key for exact
+lookup, and question labels (`Aantal opgelegde huisverboden`) become a set of significant words
+so a shortened or edited label can still be recognised, and a wrong one can be noticed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# "gemeente Den Haag" and "Den Haag" are one municipality; nothing else is stripped, so police
+# units and names such as "Bergen (NH.)" keep every word that tells them apart.
+_LEADING_GEMEENTE = re.compile(r"^gemeente(?![a-z0-9])")
+
+# Words that every label shares, or that carry no meaning of their own in a label.
+_STOPWORDS = frozenset(
+    {"aantal", "voor", "door", "over", "naar", "met", "van", "het", "een", "der", "den", "bij",
+     "vraag", "totaal", "incl", "inclusief", "exclusief", "excl", "waarvan", "geen", "ook"}
+)
+# Shorter words (abbreviations such as "hv", "nr") are too vague to support or contradict a label.
+_MIN_WORD = 4
+# A shared word ending only counts when it is long enough to be a word of its own ("trajecten").
+_MIN_SUFFIX = 6
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: `Súdwest-Fryslân` becomes `sudwest-fryslan`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_key(name: str) -> str:
+    """The key an organisation name is matched by: letters and digits only, case-folded.
+
+    Apostrophes, hyphens, spaces, dots and brackets do not matter, nor does a leading
+    `gemeente`: `'s-Hertogenbosch`, `s Hertogenbosch` and `'S-HERTOGENBOSCH` share a key, while
+    `Bergen (NH.)` and `Bergen (L.)` do not. Empty for a name without letters or digits.
+    """
+    folded = _LEADING_GEMEENTE.sub("", fold(name).strip())
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def label_words(label: str) -> frozenset[str]:
+    """The significant words of a label: `kind(eren)` reads as `kinderen`."""
+    text = fold(label).replace("(", "").replace(")", "")
+    words = re.findall(r"[a-z0-9]+", text)
+    return frozenset(w for w in words if len(w) >= _MIN_WORD and w not in _STOPWORDS)
+
+
+def _alike(a: str, b: str) -> bool:
+    """One word is the other, a shortening of it (`opgelegd`), or a compound's tail."""
+    short, long = sorted((a, b), key=len)
+    if long.startswith(short):
+        return True
+    return len(short) >= _MIN_SUFFIX and long.endswith(short)
+
+
+def overlap(words: Iterable[str], label: frozenset[str]) -> int:
+    """How many of the written words belong to this label."""
+    return sum(1 for w in words if any(_alike(w, word) for word in label))
+
+
+def label_owner(label: str, key: str, labels: dict[str, str]) -> str | None:
+    """None when `label` fits the label of question `key`; else the key whose label it fits
+    better, or "" when it fits no label at all.
+
+    Conservative: a label only belongs elsewhere when another label shares more of its words,
+    so every shortening of the right label passes. Words under four letters do not count.
+    """
+    words = label_words(label)
+    if not words:
+        return None
+    scores = {k: overlap(words, label_words(text)) for k, text in labels.items()}
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] > scores[key]:
+        return best
+    return None if scores[key] else ""
+
+
+def fits_any(label: str, labels: Iterable[str]) -> bool:
+    """The label is empty of meaning or shares a word with one of these labels."""
+    words = label_words(label)
+    return not words or any(overlap(words, label_words(text)) for text in labels)
