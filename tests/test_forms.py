@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -47,11 +48,29 @@ def test_every_question_appears_in_the_template_mail(kind: str) -> None:
         assert re.search(rf"^{field}:", mail.body, re.M), field
 
 
+def _literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
 def test_no_question_text_lives_in_code() -> None:
-    code = "".join(p.read_text() for p in Path("mailbot").rglob("*.py"))
+    strings = " | ".join(
+        text for p in Path("mailbot").rglob("*.py") for text in _literals(p)
+    )
     for kind in KINDS:
         for q in load_form(kind).questions:
-            assert q.label not in code
+            assert q.label not in strings
 
 
 def test_plausibility_rules_come_from_the_form() -> None:

@@ -68,10 +68,12 @@ def _refuse(ctx: Context, sender: str, claimed: Organisation | None) -> Outcome:
 
 
 def _is_form(reading: Reading) -> bool:
-    """A form with at least one answer or one problem other than blanks left open."""
+    """A form with at least one question answered, well or not: a blank template is no form."""
     if not reading.has_form:
         return False
-    return bool(reading.answers) or any(p.code != "missing" for p in reading.problems)
+    return bool(reading.answers) or any(
+        p.question is not None and p.code != "missing" for p in reading.problems
+    )
 
 
 def _problems(
