@@ -15,7 +15,10 @@ def normalise(address: str) -> str:
     if not text or any(c in text for c in "\r\n\0"):
         raise AddressError(f"geen geldig e-mailadres: {address!r}")
     try:
-        valid = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+        # test_environment admits the reserved `.test` domain (RFC 2606): tests and demos use it.
+        valid = validate_email(
+            text, check_deliverability=False, allow_smtputf8=True, test_environment=True
+        )
     except EmailNotValidError as exc:
         raise AddressError(f"geen geldig e-mailadres: {address!r} ({exc})") from exc
     local, _, domain = valid.normalized.rpartition("@")

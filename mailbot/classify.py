@@ -35,8 +35,9 @@ _OUT_OF_OFFICE = re.compile(
 
 def from_us(mail: MailView, settings: Settings) -> str | None:
     """Our own mail coming back (a loop) is never answered."""
-    ours = try_normalise(settings.from_address)
-    return "ours" if ours and try_normalise(mail.sender) == ours else None
+    ours = try_normalise(settings.from_address) or settings.from_address.strip().lower()
+    sender = try_normalise(mail.sender) or (mail.sender or "").strip().lower()
+    return "ours" if sender == ours else None
 
 
 def bounce(mail: MailView, settings: Settings) -> str | None:
