@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_unknown_replies_per_day: int = 3
 
     poll_seconds: int = 60
+    claim_seconds: int = 120  # a claim older than this belongs to a worker that died
     outbox_seconds: int = 5
     max_replies_per_day: int = 10
     max_message_bytes: int = 25 * 1024 * 1024

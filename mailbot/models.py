@@ -88,8 +88,10 @@ class Inbound(SQLModel, table=True):
     sender: str | None = None
     subject: str | None = None
     received_at: datetime = Field(sa_column=_when())
-    # new -> handled (outcome and replies committed) -> filed (moved out of the inbox)
+    # new -> working (claimed by one worker) -> handled (outcome and replies committed)
+    # -> filed (moved out of the inbox)
     state: str = Field(default="new", index=True)
+    claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     kind: str | None = None
     outcome: str | None = None
     reason: str | None = None

@@ -11,8 +11,10 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from mailbot import health, outbox
@@ -57,7 +59,9 @@ def run_pass(bot: Bot) -> PassReport:
     report = PassReport()
     with Mailbox(bot.settings) as mailbox:
         for batch in mailbox.batches():
-            handled = [(fetched.uid, process(bot, fetched)) for fetched in batch]
+            results = [(fetched.uid, process(bot, fetched)) for fetched in batch]
+            # A message another worker is handling right now stays in the inbox for it.
+            handled = [(uid, inbound) for uid, inbound in results if inbound is not None]
             for _, inbound in handled:
                 report.outcomes[inbound.outcome or "unknown"] += 1
             report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
@@ -69,17 +73,26 @@ def run_pass(bot: Bot) -> PassReport:
     return report
 
 
-def process(bot: Bot, fetched: Fetched) -> Inbound:
-    """Archive one message and, unless that was done before, handle it in one transaction."""
+def process(bot: Bot, fetched: Fetched) -> Inbound | None:
+    """Archive one message and, unless that was done before, handle it in one transaction.
+
+    None when another worker holds the message right now.
+    """
     started = time.monotonic()
     with Session(bot.engine, expire_on_commit=False) as session:
         inbound = archive(session, fetched, bot.clock.now())
-        if inbound.state != "new":
+        if inbound.state in ("handled", "filed"):
             return inbound
+        if not _claim(bot, session, inbound):
+            return None
         try:
             _handle(bot, session, inbound)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
+            session.refresh(inbound)
+            if isinstance(exc, IntegrityError) and inbound.state in ("handled", "filed"):
+                # Another worker took over a stale claim and committed first: its outcome stands.
+                return inbound
             log.exception("quarantined inbound=%s", inbound.id)
             _quarantine(bot, session, inbound, f"{type(exc).__name__}: {exc}")
     log.info(
@@ -88,6 +101,26 @@ def process(bot: Bot, fetched: Fetched) -> Inbound:
         (time.monotonic() - started) * 1000,
     )
     return inbound
+
+
+def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
+    """Atomically take the message: new, or claimed by a worker whose claim has gone stale."""
+    now = bot.clock.now()
+    stale = now - timedelta(seconds=bot.settings.claim_seconds)
+    result = session.exec(  # type: ignore[call-overload]
+        update(Inbound)
+        .where(
+            col(Inbound.id) == inbound.id,
+            or_(col(Inbound.state) == "new",
+                and_(col(Inbound.state) == "working", col(Inbound.claimed_at) < stale)),
+        )
+        .values(state="working", claimed_at=now)
+    )
+    session.commit()
+    if result.rowcount != 1:
+        return False
+    session.refresh(inbound)
+    return True
 
 
 def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(), nullable=True),
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(), nullable=True),
         sa.Column("kind", sa.String(), nullable=True),
         sa.Column("outcome", sa.String(), nullable=True),
         sa.Column("reason", sa.String(), nullable=True),
