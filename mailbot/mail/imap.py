@@ -1,0 +1,189 @@
+"""The mailbox: fetch in bounded batches, wait with IDLE, file messages away; no municipalities."""
+
+from __future__ import annotations
+
+import imaplib
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.imapclient import SocketTimeout
+
+from mailbot.config import Settings
+
+# A stalled server must not hang the daemon; reads get longer because a batch can be large.
+TIMEOUT = SocketTimeout(connect=30, read=300)
+PEEK, BODY, SIZE = "BODY.PEEK[]", b"BODY[]", b"RFC822.SIZE"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One message as fetched: where it lives and its raw bytes."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
+    size: int  # RFC822.SIZE; raw is b"" when the message was too large to download
+
+
+class Mailbox:
+    """A logged-in connection to the configured folder; use it as a context manager."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: IMAPClient | None = None
+        self._uidvalidity: int | None = None
+        self._known_folders: set[str] = set()
+
+    def __enter__(self) -> Mailbox:
+        self._client = _connect(self._settings)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _close(client)
+
+    @property
+    def _imap(self) -> IMAPClient:
+        if self._client is None:
+            raise RuntimeError("Mailbox used outside its with-block")
+        return self._client
+
+    def uidvalidity(self) -> int:
+        """UIDVALIDITY of the configured folder, freshly selected."""
+        response = self._imap.select_folder(self._settings.imap_folder)
+        self._uidvalidity = int(response[b"UIDVALIDITY"])
+        return self._uidvalidity
+
+    def pending_uids(self) -> list[int]:
+        """Every UID in the configured folder, oldest first."""
+        self.uidvalidity()
+        return sorted(self._imap.search("ALL"))
+
+    def fetch(self, uids: list[int], max_bytes: int | None = None) -> list[Fetched]:
+        """The messages that still exist, in the order asked; oversize ones without their body."""
+        if not uids:
+            return []
+        uidvalidity = self._selected()
+        limit = self._settings.max_message_bytes if max_bytes is None else max_bytes
+        sizes = {uid: int(item[SIZE]) for uid, item in self._imap.fetch(uids, [SIZE]).items()}
+        # Sizes first, so a message too large to handle is never downloaded at all.
+        raws = {uid: b"" for uid, size in sizes.items() if size > limit}
+        wanted = [uid for uid in uids if uid in sizes and uid not in raws]
+        if wanted:
+            raws |= {uid: _body(item) for uid, item in self._imap.fetch(wanted, [PEEK]).items()}
+        folder = self._settings.imap_folder
+        # A UID missing here was expunged by someone else meanwhile: nothing left to handle.
+        return [Fetched(folder, uidvalidity, uid, raws[uid], sizes[uid]) for uid in uids
+                if uid in raws]
+
+    def batches(self) -> Iterator[list[Fetched]]:
+        """All pending messages, fetched `imap_batch_size` at a time so memory stays bounded."""
+        uids = self.pending_uids()
+        size = max(1, self._settings.imap_batch_size)
+        for start in range(0, len(uids), size):
+            batch = self.fetch(uids[start : start + size])
+            if batch:
+                yield batch
+
+    def move(self, uids: list[int], folder: str) -> None:
+        """Move messages out of the configured folder into `folder`, creating it when missing."""
+        if not uids:
+            return
+        self._selected()
+        self._ensure_folder(folder)
+        if self._has("MOVE"):
+            self._imap.move(uids, folder)
+            return
+        self._imap.copy(uids, folder)
+        self._imap.delete_messages(uids, silent=True)
+        if self._has("UIDPLUS"):
+            self._imap.uid_expunge(uids)
+        else:
+            # Without UIDPLUS this also expunges messages someone else marked \Deleted.
+            self._imap.expunge()
+
+    def idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for new mail; True when the server announced some."""
+        if not self._has("IDLE"):
+            time.sleep(timeout)
+            return True
+        self._selected()
+        self._imap.idle()
+        try:
+            arrived = self._idle_until(time.monotonic() + timeout)
+        finally:
+            _, late = self._imap.idle_done()
+        return arrived or _announces_mail(late)
+
+    def _idle_until(self, deadline: float) -> bool:
+        while (left := deadline - time.monotonic()) > 0:
+            responses = self._imap.idle_check(timeout=left)
+            if not responses:
+                # Nothing within the time left (or the connection dropped; idle_done will say).
+                return False
+            if _announces_mail(responses):
+                return True
+        return False
+
+    def _selected(self) -> int:
+        if self._uidvalidity is None:
+            return self.uidvalidity()
+        return self._uidvalidity
+
+    def _ensure_folder(self, folder: str) -> None:
+        if folder in self._known_folders:
+            return
+        if not self._imap.folder_exists(folder):
+            self._imap.create_folder(folder)
+            # Mail clients often show subscribed folders only; staff should see where mail went.
+            self._imap.subscribe_folder(folder)
+        self._known_folders.add(folder)
+
+    def _has(self, capability: str) -> bool:
+        return bool(self._imap.has_capability(capability))
+
+
+def _connect(settings: Settings) -> IMAPClient:
+    client = IMAPClient(
+        settings.imap_host,
+        port=settings.imap_port,
+        ssl=settings.imap_security == "ssl",
+        timeout=TIMEOUT,
+    )
+    try:
+        if settings.imap_security == "starttls":
+            client.starttls()
+        client.login(settings.imap_user, settings.imap_password)
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+def _close(client: IMAPClient) -> None:
+    # The connection may already be dead (that is often why we are leaving); say goodbye if not.
+    try:
+        client.logout()
+    except (OSError, imaplib.IMAP4.error):
+        with suppress(OSError, imaplib.IMAP4.error):
+            client.shutdown()
+
+
+def _body(item: dict[bytes, Any]) -> bytes:
+    return bytes(item.get(BODY) or b"")
+
+
+def _announces_mail(responses: list[Any]) -> bool:
+    return any(len(r) >= 2 and r[1] == b"EXISTS" for r in responses)

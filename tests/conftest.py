@@ -1,0 +1,54 @@
+"""Fixtures for real servers on loopback; each test starts only the servers it names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import dovecot as dovecot_server
+from tests.servers import postgres
+from tests.servers.dovecot import Dovecot, ImapAccount
+from tests.servers.postgres import Postgres
+from tests.servers.smtp_sink import SmtpSink
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot per session (it takes a second to stop); tests get their own users."""
+    server = dovecot_server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_account(dovecot: Dovecot) -> ImapAccount:
+    return dovecot.account()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    server = postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database test runs on SQLite and on PostgreSQL (a fresh database per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/mailbot.db"
+        return
+    # Looked up lazily so that the SQLite half never starts PostgreSQL.
+    server: Postgres = request.getfixturevalue("postgres_server")
+    with server.database() as url:
+        yield url
