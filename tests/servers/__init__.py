@@ -7,6 +7,7 @@ fixtures in `tests/conftest.py` stay thin and a test only starts the servers it 
 from __future__ import annotations
 
 import os
+import pwd
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -25,6 +26,18 @@ def free_port() -> int:
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+def unprivileged_user(candidates: tuple[str, ...]) -> pwd.struct_passwd:
+    """Who runs a server: ourselves, or as root the first candidate that exists."""
+    if not is_root():
+        return pwd.getpwuid(os.geteuid())
+    for name in candidates:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError(f"none of the users {candidates} exists to run a test server as")
 
 
 def apt_install(*packages: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grp
 import os
-import pwd
 import shutil
 import signal
 import smtplib
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from tests.servers import apt_install, free_port, is_root
+from tests.servers import apt_install, free_port, is_root, unprivileged_user
 
 PASSWORD = "geheim"
 PACKAGES = ("dovecot-imapd", "dovecot-lmtpd")
@@ -133,7 +132,7 @@ def start() -> Dovecot:
 
 
 def _config(directory: Path, imap_port: int, lmtp_port: int) -> str:
-    mail_user = _mail_user()
+    mail_user = unprivileged_user(ROOT_MAIL_USERS)
     (directory / "mail").mkdir()
     if is_root():
         # mkdtemp makes 0700; the unprivileged mail processes must reach their Maildirs.
@@ -150,17 +149,6 @@ def _config(directory: Path, imap_port: int, lmtp_port: int) -> str:
     return CONFIG.format(dir=directory, users=users, chroot=chroot, password=PASSWORD,
                          uid=mail_user.pw_uid, gid=mail_user.pw_gid,
                          imap_port=imap_port, lmtp_port=lmtp_port)
-
-
-def _mail_user() -> pwd.struct_passwd:
-    if not is_root():
-        return pwd.getpwuid(os.geteuid())
-    for name in ROOT_MAIL_USERS:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise RuntimeError(f"none of the users {ROOT_MAIL_USERS} exists to own the test mail")
 
 
 def _wait_for_greeting(server: Dovecot, timeout: float = 15) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.servers import apt_install, free_port, is_root
+from tests.servers import apt_install, free_port, is_root, unprivileged_user
 
 SUPERUSER = "postgres"
 # initdb refuses to run as root; these own the cluster when the tests run as root.
@@ -94,7 +94,7 @@ class Postgres:
 def start() -> Postgres:
     bin_dir = ensure_installed()
     directory = Path(tempfile.mkdtemp(prefix="mailbot-postgres-"))
-    server = Postgres("127.0.0.1", free_port(), directory, bin_dir, _owner())
+    server = Postgres("127.0.0.1", free_port(), directory, bin_dir, unprivileged_user(ROOT_OWNERS))
     (directory / "socket").mkdir()
     if is_root():
         directory.chmod(0o755)
@@ -111,13 +111,3 @@ def start() -> Postgres:
         raise
     return server
 
-
-def _owner() -> pwd.struct_passwd:
-    if not is_root():
-        return pwd.getpwuid(os.geteuid())
-    for name in ROOT_OWNERS:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise RuntimeError(f"none of the users {ROOT_OWNERS} exists to run initdb as")
