@@ -73,8 +73,8 @@ def test_story_gemeente_replies_and_gets_confirmation(bot: Bot, imap_account: An
     assert "bevestiging Utrecht 2026-H1" in sent.message["Subject"]
     assert sent.message["Auto-Submitted"] == "auto-replied"
     body = sent.message.get_content()
-    assert "vraag 1        12   Aantal opgelegde huisverboden" in body
-    assert "vraag 7c        9   Aantal gestarte hulpverleningstrajecten voor kind(eren)" in body
+    assert "vraag 1       12   Aantal opgelegde huisverboden" in body
+    assert "vraag 7c       9   Aantal gestarte hulpverleningstrajecten voor kind(eren)" in body
     assert SECRET not in body and SECRET not in sent.raw.decode()
     assert imap_account.uids("INBOX") == []
     assert len(imap_account.uids("Verwerkt")) == 1
