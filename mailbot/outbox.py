@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from mailbot.config import Settings
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(days=3)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=2)
+SENDING_LEASE = timedelta(minutes=5)
 
 
 def _clean(text: str) -> str:
@@ -114,7 +115,7 @@ def flush(engine: Engine, settings: Settings, now: datetime) -> FlushReport:
     with Session(engine, expire_on_commit=False) as session:
         due = list(session.exec(
             select(Reply)
-            .where(Reply.state == "pending", col(Reply.next_attempt_at) <= now)
+            .where(col(Reply.state).in_(("pending", "sending")), col(Reply.next_attempt_at) <= now)
             .order_by(col(Reply.id))
         ))
         if not due:
@@ -135,6 +136,8 @@ async def _send_all(
         return FlushReport(deferred=len(due))
     try:
         for reply in due:
+            if not _claim(session, reply, now):
+                continue  # another worker is sending it
             result = await _send_one(smtp, reply, settings, now)
             session.add(reply)
             session.commit()
@@ -148,6 +151,23 @@ async def _send_all(
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await smtp.quit()
     return FlushReport(sent=sent, deferred=deferred, failed=failed)
+
+
+def _claim(session: Session, reply: Reply, now: datetime) -> bool:
+    """Take the row for sending; a worker that dies mid-send loses it after SENDING_LEASE."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Reply)
+        .where(
+            col(Reply.id) == reply.id, col(Reply.state).in_(("pending", "sending")),
+            col(Reply.next_attempt_at) <= now,
+        )
+        .values(state="sending", next_attempt_at=now + SENDING_LEASE)
+    )
+    session.commit()
+    if result.rowcount != 1:
+        return False
+    session.refresh(reply)
+    return True
 
 
 async def _connect(settings: Settings) -> aiosmtplib.SMTP:
@@ -201,6 +221,7 @@ def _failure(reply: Reply, now: datetime, code: int, message: str) -> str:
 def _defer(reply: Reply, now: datetime, error: str) -> None:
     """Exponential backoff; after three days a temporary failure counts as permanent."""
     reply.last_error = error[:500]
+    reply.state = "pending"
     if now - reply.created_at >= GIVE_UP_AFTER:
         reply.state = "failed"
         _wipe_if_sensitive(reply)

@@ -55,17 +55,22 @@ class Bot:
 
 
 def run_pass(bot: Bot) -> PassReport:
-    """Handle every message in the inbox, send the outbox, and file the messages away."""
-    report = PassReport()
+    """Connect, handle every message in the inbox, send the outbox, file the messages away."""
     with Mailbox(bot.settings) as mailbox:
-        for batch in mailbox.batches():
-            results = [(fetched.uid, process(bot, fetched)) for fetched in batch]
-            # A message another worker is handling right now stays in the inbox for it.
-            handled = [(uid, inbound) for uid, inbound in results if inbound is not None]
-            for _, inbound in handled:
-                report.outcomes[inbound.outcome or "unknown"] += 1
-            report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
-            _file_away(bot, mailbox, handled)
+        return drain(bot, mailbox)
+
+
+def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
+    """One pass over an open mailbox, batch by batch."""
+    report = PassReport()
+    for batch in mailbox.batches():
+        results = [(fetched.uid, process(bot, fetched)) for fetched in batch]
+        # A message another worker is handling right now stays in the inbox for it.
+        handled = [(uid, inbound) for uid, inbound in results if inbound is not None]
+        for _, inbound in handled:
+            report.outcomes[inbound.outcome or "unknown"] += 1
+        report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
+        _file_away(bot, mailbox, handled)
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
     with Session(bot.engine) as session:
         health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")

@@ -1,32 +1,25 @@
-"""The daemon: APScheduler jobs for the mailbox pass and the outbox; SIGTERM stops it cleanly."""
+"""The daemon: the mailbox watched with IDLE (polling where the server lacks it), and
+APScheduler jobs for the outbox. SIGTERM stops it cleanly between two messages."""
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import signal
+import threading
 from datetime import UTC
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from mailbot import outbox
-from mailbot.pipeline import Bot, run_pass
+from mailbot.mail.imap import Mailbox
+from mailbot.pipeline import Bot, drain
 
 log = logging.getLogger(__name__)
 
-
-def poll(bot: Bot) -> None:
-    """One pass; a server that is away is logged and tried again at the next interval."""
-    try:
-        report = run_pass(bot)
-    except (OSError, ConnectionError) as exc:
-        log.warning("mailbox pass failed, will retry: %s", exc)
-        return
-    except Exception:
-        log.exception("mailbox pass failed, will retry")
-        return
-    if report.handled:
-        log.info("pass handled=%d sent=%d", report.handled, report.sent)
+IDLE_SLICE = 5.0  # seconds; how quickly a stop request is noticed while waiting for mail
+LONGEST_BACKOFF = 60.0
 
 
 def send(bot: Bot) -> None:
@@ -37,21 +30,56 @@ def send(bot: Bot) -> None:
         log.exception("outbox flush failed, will retry")
 
 
+def watch(bot: Bot, stop: threading.Event) -> None:
+    """Handle the inbox now and whenever mail arrives; reconnect with backoff when it drops."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            with Mailbox(bot.settings) as mailbox:
+                backoff = 1.0
+                _serve(bot, mailbox, stop)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            log.warning("mailbox unavailable, retry in %.0fs: %s", backoff, exc)
+        except Exception:
+            log.exception("mailbox pass failed, retry in %.0fs", backoff)
+        stop.wait(backoff)
+        backoff = min(backoff * 2, LONGEST_BACKOFF)
+
+
+def _serve(bot: Bot, mailbox: Mailbox, stop: threading.Event) -> None:
+    """Drain, then wait for news (IDLE) at most `poll_seconds` before draining again."""
+    while not stop.is_set():
+        report = drain(bot, mailbox)
+        if report.handled:
+            log.info("pass handled=%d sent=%d", report.handled, report.sent)
+        if not mailbox.can_idle():
+            stop.wait(bot.settings.poll_seconds)
+            continue
+        waited = 0.0
+        while not stop.is_set() and waited < bot.settings.poll_seconds:
+            if mailbox.idle(min(IDLE_SLICE, bot.settings.poll_seconds - waited)):
+                break
+            waited += IDLE_SLICE
+
+
 def run_daemon(bot: Bot) -> None:
     """Run until SIGTERM or SIGINT."""
-    scheduler = BlockingScheduler(timezone=UTC)
-    now = bot.clock.now()
-    common = {"max_instances": 1, "coalesce": True, "next_run_time": now}
-    scheduler.add_job(poll, "interval", seconds=bot.settings.poll_seconds, args=[bot],
-                      id="poll", **common)
+    stop = threading.Event()
+    scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(send, "interval", seconds=bot.settings.outbox_seconds, args=[bot],
-                      id="outbox", **common)
+                      id="outbox", max_instances=1, coalesce=True)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping", signum)
-        scheduler.shutdown(wait=False)
+        stop.set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("mailbot running: poll every %ds", bot.settings.poll_seconds)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     scheduler.start()
+    log.info("mailbot running: IDLE on %s, at least every %ds", bot.settings.imap_folder,
+             bot.settings.poll_seconds)
+    try:
+        watch(bot, stop)
+    finally:
+        scheduler.shutdown(wait=True)
+        log.info("mailbot stopped")

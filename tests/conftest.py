@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.pipeline import Bot
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres
 from tests.servers.dovecot import Dovecot, ImapAccount
 from tests.servers.postgres import Postgres
 from tests.servers.smtp_sink import SmtpSink
+from tests.stories import make_bot, settings_for
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +54,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server: Postgres = request.getfixturevalue("postgres_server")
     with server.database() as url:
         yield url
+
+
+@pytest.fixture
+def bot(imap_account: ImapAccount, smtp_sink: SmtpSink, database_url: str) -> Iterator[Bot]:
+    """A bot wired to Dovecot, the sink and the database, with Utrecht and Zeist registered."""
+    yield from make_bot(settings_for(imap_account, smtp_sink, database_url))

@@ -2,58 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from mailbot import db, orgs
-from mailbot.clock import FixedClock
-from mailbot.config import Settings
 from mailbot.export import export_csv
-from mailbot.models import Answer, Inbound, Reply, Submission
+from mailbot.models import Answer, Inbound, Reply
 from mailbot.pipeline import Bot, run_pass
-from mailbot.render import Renderer
-from tests.mails import BOT, filled_form, template_text, thunderbird_reply
-
-SECRET = "kq7m-x3rt-hc9w-pa4e"
-FIGURES = {"1": 12, "2": 0, "3": 4, "4": 1, "5": 5, "6": 2, "7a": 6, "7b": 7, "7c": 9,
-           "8": 1, "9": 0, "10": 0}
-SEED_ANSWER = "Uw login of wachtwoord is onjuist, probeer opnieuw"
-
-
-@pytest.fixture
-def bot(imap_account: Any, smtp_sink: Any, database_url: str) -> Bot:
-    settings = Settings(
-        database_url=database_url,
-        imap_host=imap_account.host, imap_port=imap_account.port, imap_user=imap_account.user,
-        imap_password=imap_account.password, imap_security="none",
-        smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
-        from_address=BOT, admin_addresses=["beheer@huisverbod.test"],
-    )
-    engine = db.make_engine(database_url)
-    db.init(engine)
-    clock = FixedClock(datetime(2026, 7, 6, 10, 0, tzinfo=UTC))
-    with db.session_scope(engine) as session:
-        for name, address in (("Utrecht", "huisverbod@utrecht.nl"), ("Zeist", "wth@zeist.nl")):
-            orgs.add(session, clock.now(), name, "gemeente")
-            orgs.add_address(session, clock.now(), name, address)
-            orgs.set_secret(session, clock.now(), name, SECRET if name == "Utrecht" else
-                            "zeist-zeist-zeist")
-    yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
-    engine.dispose()
-
-
-def submissions(bot: Bot) -> list[Submission]:
-    with Session(bot.engine) as session:
-        return list(session.exec(select(Submission)))
-
-
-def reply_from(sender: str, org: str = "Utrecht", secret: str = SECRET,
-               figures: dict[str, object] | None = None) -> bytes:
-    body = filled_form(org, secret, figures if figures is not None else FIGURES)
-    return thunderbird_reply(sender, body, template_text())
+from tests.stories import FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
 
 
 def test_story_gemeente_replies_and_gets_confirmation(bot: Bot, imap_account: Any,

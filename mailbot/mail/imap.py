@@ -64,12 +64,15 @@ class Mailbox:
         """UIDVALIDITY of the configured folder, freshly selected."""
         response = self._imap.select_folder(self._settings.imap_folder)
         self._uidvalidity = int(response[b"UIDVALIDITY"])
+        self._forget_exists()
         return self._uidvalidity
 
     def pending_uids(self) -> list[int]:
         """Every UID in the configured folder, oldest first."""
         self.uidvalidity()
-        return sorted(self._imap.search("ALL"))
+        uids = sorted(self._imap.search("ALL"))
+        self._forget_exists()
+        return uids
 
     def fetch(self, uids: list[int], max_bytes: int | None = None) -> list[Fetched]:
         """The messages that still exist, in the order asked; oversize ones without their body."""
@@ -114,15 +117,24 @@ class Mailbox:
             # Without UIDPLUS this also expunges messages someone else marked \Deleted.
             self._imap.expunge()
 
+    def can_idle(self) -> bool:
+        """True when the server pushes new mail (IDLE); else the caller polls."""
+        return self._has("IDLE")
+
     def idle(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for new mail; True when the server announced some."""
         if not self._has("IDLE"):
             time.sleep(timeout)
             return True
         self._selected()
+        # Mail that arrived since the last search is reported now, not by IDLE.
+        if _announces_mail(self._imap.noop()[1]):
+            return True
         self._imap.idle()
+        # An EXISTS racing the IDLE command lands in imaplib's untagged store, not idle_check.
+        raced = self._imap._imap.untagged_responses.pop("EXISTS", None)
         try:
-            arrived = self._idle_until(time.monotonic() + timeout)
+            arrived = bool(raced) or self._idle_until(time.monotonic() + timeout)
         finally:
             _, late = self._imap.idle_done()
         return arrived or _announces_mail(late)
@@ -136,6 +148,10 @@ class Mailbox:
             if _announces_mail(responses):
                 return True
         return False
+
+    def _forget_exists(self) -> None:
+        # imaplib keeps EXISTS counts it saw in passing; only one newer than our search counts.
+        self._imap._imap.untagged_responses.pop("EXISTS", None)
 
     def _selected(self) -> int:
         if self._uidvalidity is None:

@@ -1,0 +1,63 @@
+"""Story helpers: a registered world (Utrecht, Zeist), a bot wired to the test servers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from mailbot import db, orgs
+from mailbot.clock import FixedClock
+from mailbot.config import Settings
+from mailbot.models import Submission
+from mailbot.pipeline import Bot
+from mailbot.render import Renderer
+from tests.mails import BOT, filled_form, template_text, thunderbird_reply
+
+SECRET = "kq7m-x3rt-hc9w-pa4e"
+ZEIST_SECRET = "zeist-zeist-zeist"
+ADMIN = "beheer@huisverbod.test"
+FIGURES = {"1": 12, "2": 0, "3": 4, "4": 1, "5": 5, "6": 2, "7a": 6, "7b": 7, "7c": 9,
+           "8": 1, "9": 0, "10": 0}
+SEED_ANSWER = "Uw login of wachtwoord is onjuist, probeer opnieuw"
+START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
+
+
+def settings_for(imap_account: Any, smtp_sink: Any, database_url: str, **extra: Any) -> Settings:
+    """Settings pointing at the test servers."""
+    return Settings(
+        database_url=database_url,
+        imap_host=imap_account.host, imap_port=imap_account.port, imap_user=imap_account.user,
+        imap_password=imap_account.password, imap_security="none",
+        smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
+        from_address=BOT, admin_addresses=[ADMIN], **extra,
+    )
+
+
+def make_bot(settings: Settings) -> Iterator[Bot]:
+    """A bot on a fresh database with Utrecht and Zeist registered, each with a secret."""
+    engine = db.make_engine(settings.database_url)
+    db.init(engine)
+    clock = FixedClock(START)
+    with db.session_scope(engine) as session:
+        for name, address, secret in (("Utrecht", "huisverbod@utrecht.nl", SECRET),
+                                      ("Zeist", "wth@zeist.nl", ZEIST_SECRET)):
+            orgs.add(session, clock.now(), name, "gemeente")
+            orgs.add_address(session, clock.now(), name, address)
+            orgs.set_secret(session, clock.now(), name, secret)
+    yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
+    engine.dispose()
+
+
+def submissions(bot: Bot) -> list[Submission]:
+    with Session(bot.engine) as session:
+        return list(session.exec(select(Submission)))
+
+
+def reply_from(sender: str, org: str = "Utrecht", secret: str = SECRET,
+               figures: dict[str, object] | None = None) -> bytes:
+    """A Thunderbird reply to the template with the form filled in above the quote."""
+    body = filled_form(org, secret, figures if figures is not None else FIGURES)
+    return thunderbird_reply(sender, body, template_text())
