@@ -49,3 +49,18 @@ def thunderbird_reply(sender: str, body: str, quoted: str, subject: str = "",
     attribution = "Op 01-07-2026 om 08:00 schreef Monitoringsysteem Huisverbod:\n"
     message.set_content(f"{body}\n{attribution}{quote}\n", charset="utf-8")
     return message.as_bytes()
+
+
+def simple_mail(sender: str, subject: str, body: str = "", **headers: str) -> bytes:
+    """A short plain-text mail as Outlook sends a one-line command (headers by keyword)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = BOT
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime(2026, 7, 6, 9, 45, tzinfo=UTC))
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "x.nl")
+    message["X-Mailer"] = "Microsoft Outlook 16.0"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body or "\n", charset="utf-8")
+    return message.as_bytes()
