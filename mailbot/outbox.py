@@ -69,7 +69,7 @@ def compose(
 def replies_today(session: Session, recipient: str, now: datetime) -> int:
     """How many replies went (or will go) to this address in the last 24 hours."""
     query = select(func.count()).where(
-        Reply.recipient == recipient, col(Reply.created_at) >= now - timedelta(days=1)
+        Reply.recipient == recipient, col(Reply.created_at) > now - timedelta(days=1)
     )
     return session.exec(query).one()
 

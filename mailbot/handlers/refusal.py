@@ -27,6 +27,6 @@ def login_failed(ctx: Context, sender: str, reason: str,
 def _refusals_today(ctx: Context, sender: str) -> int:
     query = select(func.count()).where(
         Reply.recipient == sender, Reply.kind == "login_failed",
-        col(Reply.created_at) >= ctx.now - timedelta(days=1),
+        col(Reply.created_at) > ctx.now - timedelta(days=1),
     )
     return ctx.session.exec(query).one()

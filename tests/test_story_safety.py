@@ -1,0 +1,151 @@
+"""Safety end to end: lockout, daily caps, header injection, reply headers, no secret at rest."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from mailbot import passwords
+from mailbot.models import AuditEvent, Inbound
+from mailbot.pipeline import Bot, run_pass
+from tests.mails import simple_mail
+from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
+
+UTRECHT = "huisverbod@utrecht.nl"
+
+
+def test_five_wrong_secrets_lock_the_organisation_for_an_hour_and_tell_the_admins(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    for attempt in range(5):
+        imap_account.append(reply_from(UTRECHT, secret=f"fout-{attempt}-fout-fout"))
+    run_pass(bot)
+    received = smtp_sink.wait_for(6)
+    to_admin = [m for m in received if m.rcpt_tos == [ADMIN]]
+    assert len(to_admin) == 1 and "geblokkeerd" in to_admin[0].message["Subject"]
+    smtp_sink.messages.clear()
+
+    imap_account.append(reply_from(UTRECHT))  # the right secret, but locked
+    run_pass(bot)
+    [refused] = smtp_sink.wait_for(1)
+    assert SEED_ANSWER in refused.message.get_content()
+    assert submissions(bot) == []
+    smtp_sink.messages.clear()
+
+    bot.clock.advance(minutes=61)  # type: ignore[attr-defined]
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 11}))
+    run_pass(bot)
+    [confirmed] = smtp_sink.wait_for(1)
+    assert "bevestiging" in confirmed.message["Subject"]
+    with Session(bot.engine) as session:
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert actions.count("login.locked") == 1 and actions.count("login.failed") == 6
+
+
+def test_an_unknown_address_gets_the_login_answer_three_times_a_day(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    for _ in range(5):
+        imap_account.append(reply_from("vreemde@elders.nl"))
+    report = run_pass(bot)
+    assert report.outcomes == {"rejected": 5}
+    received = smtp_sink.wait_for(3)
+    assert len([m for m in received if m.rcpt_tos == ["vreemde@elders.nl"]]) == 3
+
+
+def test_replies_to_one_address_are_capped_per_day(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    for value in range(12):
+        imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": value}))
+    report = run_pass(bot)
+    assert len(submissions(bot)) == 12  # every correction is stored ...
+    assert report.sent == bot.settings.max_replies_per_day  # ... but at most 10 replies a day
+    bot.clock.advance(days=1)  # type: ignore[attr-defined]
+    imap_account.append(reply_from(UTRECHT))
+    assert run_pass(bot).sent == 1
+
+
+def test_every_reply_threads_and_says_it_is_automatic(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    raw = reply_from(UTRECHT)
+    imap_account.append(raw)
+    run_pass(bot)
+    [sent] = smtp_sink.wait_for(1)
+    with Session(bot.engine) as session:
+        inbound = session.exec(select(Inbound)).one()
+    assert sent.message["Auto-Submitted"] == "auto-replied"
+    assert sent.message["In-Reply-To"] == f"<{inbound.message_id}>"
+    assert sent.message["References"] == f"<{inbound.message_id}>"
+    assert sent.message["Message-ID"].endswith("@huisverbod.test>")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["=?utf-8?q?HELP=0D=0ABcc=3A_boef=40elders=2Enl?=",
+     "=?utf-8?b?SEVMUA0KQmNjOiBib2VmQGVsZGVycy5ubA==?="],
+    ids=["quoted-printable", "base64"],
+)
+def test_no_header_can_be_injected_through_the_subject(
+    bot: Bot, imap_account: Any, smtp_sink: Any, subject: str
+) -> None:
+    raw = simple_mail(UTRECHT, "placeholder").replace(b"Subject: placeholder",
+                                                      f"Subject: {subject}".encode())
+    imap_account.append(raw)
+    run_pass(bot)
+    [sent] = smtp_sink.wait_for(1)
+    assert sent.rcpt_tos == [UTRECHT]
+    assert sent.message["Bcc"] is None
+    assert b"\nBcc:" not in sent.raw.replace(b"\r\n", b"\n")
+
+
+def test_a_display_name_with_line_breaks_cannot_add_recipients(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    raw = simple_mail(UTRECHT, "HELP").replace(
+        f"From: {UTRECHT}".encode(),
+        b"From: =?utf-8?q?Jan=0D=0ABcc=3A_boef=40elders=2Enl?= <" + UTRECHT.encode() + b">",
+    )
+    imap_account.append(raw)
+    run_pass(bot)
+    [sent] = smtp_sink.wait_for(1)
+    assert sent.rcpt_tos == [UTRECHT]
+    assert b"boef@elders.nl" not in sent.raw
+
+
+def test_no_secret_in_plain_text_in_the_database_or_the_log(
+    bot: Bot, imap_account: Any, smtp_sink: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not bot.settings.database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file itself")
+    caplog.set_level(logging.INFO)  # what the daemon logs; "mail.log" is the test's own sink
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 7919}))
+    imap_account.append(simple_mail(UTRECHT, "WACHTWOORD"))
+    run_pass(bot)
+    smtp_sink.wait_for(3)
+    from mailbot import db, orgs, requests
+
+    with db.session_scope(bot.engine) as session:
+        org = orgs.require(session, "Utrecht")
+        requests.send_new_secret(session, bot.settings, bot.renderer, bot.clock.now(), org, "t")
+    run_pass(bot)
+    new_secret = next(
+        line.strip() for m in smtp_sink.wait_for(4) for line in m.message.get_content().splitlines()
+        if line.startswith("    ") and line.count("-") == 3
+    )
+    bot.engine.dispose()
+    db_file = Path(bot.settings.database_url.removeprefix("sqlite:///"))
+    stored = b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
+    # The submitted secret is kept only inside the archived raw mail (the evidence of what
+    # arrived); no table, reply or log line holds it, nor the new secret in any form.
+    for secret in (new_secret, passwords.canonical(new_secret)):
+        assert secret.encode() not in stored
+        assert secret not in logged
+    assert SECRET not in logged
+    assert "7919" not in logged  # nor a figure
