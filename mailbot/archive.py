@@ -54,3 +54,14 @@ def archive(session: Session, fetched: Fetched, now: datetime) -> Inbound:
         session.rollback()
         return session.exec(select(Inbound).where(Inbound.dedupe_key == key)).one()
     return inbound
+
+
+def redact(inbound: Inbound, secret: str | None) -> None:
+    """Mask a typed secret in the archived bytes once it has been read: the archive must keep
+    the mail, not the secret. Same length, so quoted-printable lines keep their shape."""
+    if not secret or len(secret) < 4:
+        return
+    for form in {secret, secret.strip()}:
+        for encoded in {form.encode("utf-8"), form.encode("latin-1", "ignore")}:
+            if encoded:
+                inbound.raw = inbound.raw.replace(encoded, b"*" * len(encoded))

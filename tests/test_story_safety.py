@@ -142,9 +142,9 @@ def test_no_secret_in_plain_text_in_the_database_or_the_log(
     db_file = Path(bot.settings.database_url.removeprefix("sqlite:///"))
     stored = b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
-    # The submitted secret is kept only inside the archived raw mail (the evidence of what
-    # arrived); no table, reply or log line holds it, nor the new secret in any form.
-    for secret in (new_secret, passwords.canonical(new_secret)):
+    # Neither the secret typed in the submission (masked in the archived mail once read) nor
+    # the new secret mailed out (wiped from the outbox once sent) is anywhere in plain text.
+    for secret in (SECRET, new_secret, passwords.canonical(new_secret)):
         assert secret.encode() not in stored
         assert secret not in logged
     assert SECRET not in logged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mailbot import dmarc, submissions
 from mailbot.addresses import try_normalise
+from mailbot.archive import redact
 from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
@@ -19,6 +20,7 @@ def handle(ctx: Context) -> Outcome:
     if sender is None:
         return Outcome("ignored", "no usable sender address")
     reading = read(ctx, load_form("gemeente"))
+    redact(ctx.inbound, reading.secret)
     if not _is_form(reading):
         return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2",
                       form=load_form("gemeente"), org_name="", period="")
