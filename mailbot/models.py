@@ -184,3 +184,15 @@ class Heartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True)
     at: datetime = Field(sa_column=_when())
     detail: str = ""
+
+
+class Milestone(SQLModel, table=True):
+    """Something that must happen once only (a round opened, a report sent), keyed by name.
+
+    Jobs insert their key in the same transaction as their effect, so a restart or a second
+    daemon can never do it again.
+    """
+
+    key: str = Field(primary_key=True)
+    at: datetime = Field(sa_column=_when())
+    detail: str = ""

@@ -56,6 +56,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inbound_state"), ["state"], unique=False)
 
     op.create_table(
+        "milestone",
+        sa.Column("key", sa.String(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("detail", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
         "organisation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(), nullable=False),
@@ -294,6 +301,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organisation_kind"))
 
     op.drop_table("organisation")
+    op.drop_table("milestone")
     with op.batch_alter_table("inbound", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_state"))
         batch_op.drop_index(batch_op.f("ix_inbound_message_id"))
