@@ -104,3 +104,35 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output or "Usage" in result.output
+
+
+def test_request_list_approve_reject_and_audit(cli_db: str) -> None:
+    from mailbot import requests as account_requests
+    from mailbot.clock import SystemClock
+
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    with db.session_scope(db.make_engine(cli_db)) as session:
+        for sender in ("p.jansen@utrecht.nl", "iemand@gmail.com"):
+            account_requests.open_request(
+                session, SystemClock().now(), "account", sender, claimed_org="Utrecht",
+                org=None, person_name="Piet", inbound_id=None,
+            )
+    listing = ok(["request", "list"])
+    assert "p.jansen@utrecht.nl" in listing and "iemand@gmail.com" in listing
+    approved = ok(["request", "approve", "1"])
+    assert "goedgekeurd" in approved and "wachten in de uitgaande post" in approved
+    assert "al afgehandeld" in fails(["request", "approve", "1"])
+    assert "afgewezen" in ok(["request", "reject", "2", "--reason", "Geen gemeente-adres"])
+    assert "Geen openstaande aanvragen" in ok(["request", "list"])
+    assert "p.jansen@utrecht.nl" in ok(["org", "list"])
+    trail = ok(["audit", "--since", "2000-01-01"])
+    for action in ("org.add", "request.account", "request.approve.account", "address.add",
+                   "secret.set", "request.reject.account"):
+        assert action in trail
+    assert "onbekende datum" in fails(["audit", "--since", "gisteren"])
+
+
+def test_status_needs_an_operator_before_the_first_pass(cli_db: str) -> None:
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "nog nooit" in result.output and "AANDACHT" in result.output

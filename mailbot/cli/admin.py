@@ -1,0 +1,166 @@
+"""Organisations, addresses, secrets and requests: the admin's registry commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mailbot import orgs, requests
+from mailbot.cli import common
+from mailbot.config import Settings
+from mailbot.render import Renderer
+
+org_app = typer.Typer(help="Organisations (gemeenten, politie-eenheden).", no_args_is_help=True)
+address_app = typer.Typer(help="Registered addresses of an organisation.", no_args_is_help=True)
+secret_app = typer.Typer(help="Organisation secrets (wachtwoorden).", no_args_is_help=True)
+request_app = typer.Typer(help="ACCOUNT and WACHTWOORD requests.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the registry command groups to the main app."""
+    for group, name, command in (
+        (org_app, "add", org_add), (org_app, "list", org_list),
+        (address_app, "add", address_add), (address_app, "remove", address_remove),
+        (secret_app, "set", secret_set), (secret_app, "send", secret_send),
+        (request_app, "list", request_list), (request_app, "approve", request_approve),
+        (request_app, "reject", request_reject),
+    ):
+        group.command(name)(command)
+    app.add_typer(org_app, name="org")
+    app.add_typer(address_app, name="address")
+    app.add_typer(secret_app, name="secret")
+    app.add_typer(request_app, name="request")
+
+
+def org_add(
+    name: str,
+    kind: Annotated[str, typer.Option(help="gemeente or politie")],
+    code: Annotated[str | None, typer.Option(help="CBS code, e.g. GM0518")] = None,
+    region: Annotated[str | None, typer.Option(help="veiligheidsregio")] = None,
+    alias: Annotated[list[str] | None, typer.Option(help="another name (repeatable)")] = None,
+) -> None:
+    """Register an organisation.
+
+    Example: mailbot org add "'s-Gravenhage" --kind gemeente --code GM0518 --alias "Den Haag"
+    """
+    with common.session() as session:
+        org = orgs.add(session, common.now(), name, kind, code, region, tuple(alias or ()))
+        typer.echo(f"Toegevoegd: {org.name} ({org.kind})")
+
+
+def org_list() -> None:
+    """List organisations with their aliases, addresses and whether a secret is set.
+
+    Example: mailbot org list
+    """
+    with common.session() as session:
+        for org in orgs.summaries(session):
+            extra = f" [{org.code}]" if org.code else ""
+            aliases = f" (ook: {', '.join(org.aliases)})" if org.aliases else ""
+            secret = "wachtwoord ingesteld" if org.has_secret else "geen wachtwoord"
+            typer.echo(f"{org.name}{extra} – {org.kind}{aliases}; {secret}")
+            for address in org.addresses:
+                typer.echo(f"    {address}")
+
+
+def address_add(name: str, email: str) -> None:
+    """Register an address that may act for the organisation.
+
+    Example: mailbot address add Utrecht huisverbod@utrecht.nl
+    """
+    with common.session() as session:
+        address = orgs.add_address(session, common.now(), name, email)
+        typer.echo(f"Geregistreerd: {address} voor {name}")
+
+
+def address_remove(name: str, email: str) -> None:
+    """Unregister an address.
+
+    Example: mailbot address remove Utrecht oud@utrecht.nl
+    """
+    with common.session() as session:
+        address = orgs.remove_address(session, common.now(), name, email)
+        typer.echo(f"Verwijderd: {address} bij {name}")
+
+
+def secret_set(
+    name: str,
+    secret: Annotated[str | None, typer.Option(help="the secret; generated when left out")] = None,
+) -> None:
+    """Set an organisation's secret; a generated one is printed once and never stored in clear.
+
+    Example: mailbot secret set Utrecht
+    """
+    with common.session() as session:
+        org, new = orgs.set_secret(session, common.now(), name, secret)
+    if secret is None:
+        typer.echo(f"Nieuw wachtwoord voor {org.name}: {new}")
+    else:
+        typer.echo(f"Wachtwoord ingesteld voor {org.name}")
+
+
+def secret_send(name: str) -> None:
+    """Generate a new secret and mail it to every registered address of the organisation.
+
+    Example: mailbot secret send Utrecht
+    """
+    settings = Settings()
+    with common.session() as session:
+        org = orgs.require(session, name)
+        sent_to = requests.send_new_secret(session, settings, Renderer(), common.now(), org,
+                                           basis=f"secret-send:{org.id}")
+    common.flush(settings)
+    typer.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
+
+
+def request_list(
+    all_: Annotated[bool, typer.Option("--all", help="also the decided ones")] = False,
+) -> None:
+    """List the requests waiting for a decision.
+
+    Example: mailbot request list
+    """
+    with common.session() as session:
+        rows = requests.listing(session, all_)
+        for request, org_name in rows:
+            typer.echo(
+                f"{request.id:>4}  {request.kind:<10} {request.state:<9} "
+                f"{request.created_at:%Y-%m-%d %H:%M}  {request.sender}  "
+                f"{org_name or '(geen organisatie)'}  {request.person_name or ''}".rstrip()
+            )
+        if not rows:
+            typer.echo("Geen openstaande aanvragen.")
+
+
+def request_approve(
+    request_id: int,
+    org: Annotated[str | None, typer.Option(help="the organisation, if the request named none")]
+    = None,
+) -> None:
+    """Approve a request: register the address (ACCOUNT) and mail a new secret.
+
+    Example: mailbot request approve 3
+    """
+    settings = Settings()
+    with common.session() as session:
+        request, organisation = requests.approve(session, settings, Renderer(), common.now(),
+                                                 request_id, org)
+    common.flush(settings)
+    typer.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
+               "verstuurd")
+
+
+def request_reject(
+    request_id: int,
+    reason: Annotated[str | None, typer.Option(help="told to the requester")] = None,
+) -> None:
+    """Reject a request; the requester gets a polite notice.
+
+    Example: mailbot request reject 3 --reason "Onbekend adres"
+    """
+    settings = Settings()
+    with common.session() as session:
+        requests.reject(session, settings, Renderer(), common.now(), request_id, reason)
+    common.flush(settings)
+    typer.echo(f"Aanvraag {request_id} afgewezen")

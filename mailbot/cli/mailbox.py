@@ -1,0 +1,127 @@
+"""Running the bot and looking at it: init, template, run, status, audit, demo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailbot import db, health, orgs
+from mailbot.cli import common
+from mailbot.clock import SystemClock
+from mailbot.config import Settings
+from mailbot.forms import KINDS, load_form
+from mailbot.pipeline import Bot, run_pass
+from mailbot.render import Renderer
+from mailbot.schedule import run_daemon
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to the main app."""
+    for command in (init, template, run, status, audit, demo):
+        app.command()(command)
+
+
+def init() -> None:
+    """Create or upgrade the database; safe to run again.
+
+    Example: mailbot init
+    """
+    settings = Settings()
+    engine = db.make_engine(settings.database_url)
+    db.init(engine)
+    engine.dispose()
+    typer.echo(f"Database bijgewerkt: {settings.database_url}")
+
+
+def template(
+    kind: Annotated[str, typer.Option(help="gemeente or politie")] = "gemeente",
+    period: Annotated[str | None, typer.Option(help="e.g. 2026-H1")] = None,
+    org: Annotated[str, typer.Option(help="fill in the organisation's name")] = "",
+) -> None:
+    """Print the blank template mail.
+
+    Example: mailbot template --kind gemeente --period 2026-H1
+    """
+    if kind not in KINDS:
+        common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
+    parsed = common.period(period) if period else None
+    mail = Renderer().mail(
+        "template.txt.j2", form=load_form(kind), org_name=org,
+        period=str(parsed) if parsed else "", period_dutch=parsed.dutch if parsed else "",
+    )
+    typer.echo(f"Onderwerp: {mail.subject}\n\n{mail.body}", nl=False)
+
+
+def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
+    """Run the bot: the daemon, or with --once a single pass over inbox and outbox.
+
+    Example: mailbot run --once
+    """
+    settings = Settings()
+    engine = db.make_engine(settings.database_url)
+    db.init(engine)
+    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    if once:
+        report = run_pass(bot)
+        summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
+        typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
+                   f"verzonden: {report.sent}")
+    else:
+        run_daemon(bot)
+    engine.dispose()
+
+
+def status() -> None:
+    """Show the bot's health; exit code 1 when an operator is needed (for monitors).
+
+    Example: mailbot status || echo "look at mailbot"
+    """
+    with common.session() as session:
+        state = health.check(session, Settings(), common.now())
+    last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
+    typer.echo(f"Laatste geslaagde ronde door de inbox: {last}")
+    typer.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
+    typer.echo(f"In quarantaine: {state.quarantined}")
+    typer.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
+    typer.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    typer.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
+    for problem in state.problems:
+        typer.echo(f"AANDACHT: {problem}")
+    if state.needs_operator:
+        raise typer.Exit(1)
+
+
+def audit(
+    since: Annotated[str | None, typer.Option(help="from this date on, e.g. 2026-07-01")] = None,
+) -> None:
+    """List admin actions, secret changes, requests, refused logins and lockouts.
+
+    Example: mailbot audit --since 2026-07-01
+    """
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError:
+        common.fail(f"onbekende datum {since!r}; schrijf bijvoorbeeld 2026-07-01")
+        raise
+    with common.session() as session:
+        for event, org_name in orgs.audit_trail(session, start):
+            typer.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
+                       f"{org_name or '-':<24} {event.detail}".rstrip())
+
+
+def demo(
+    directory: Annotated[Path, typer.Option(help="where the demo database goes")] = Path(
+        "mailbot-demo"
+    ),
+) -> None:
+    """Run a complete round trip on this machine: mail server, municipality, reply, confirmation.
+
+    Example: mailbot demo
+    """
+    from mailbot.demo import roundtrip
+
+    if not roundtrip.run(directory, typer.echo):
+        raise typer.Exit(1)
