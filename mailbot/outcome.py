@@ -11,6 +11,7 @@ from sqlmodel import Session
 from mailbot.config import Settings
 from mailbot.mail.message import MailView
 from mailbot.models import Inbound
+from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Rendered, Renderer
 
 Status = Literal["processed", "rejected", "ignored"]
@@ -55,3 +56,4 @@ class Context:
     renderer: Renderer
     inbound: Inbound
     mail: MailView
+    verified_secrets: VerifiedSecrets | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -47,3 +49,32 @@ _DUMMY_HASH = _HASHER.hash("mailbot-dummy-secret")
 def burn_time(secret: str) -> None:
     """Spend one verification's time without a real hash."""
     verify(_DUMMY_HASH, secret or "x")
+
+
+class VerifiedSecrets:
+    """Secrets this process has verified, as keyed hashes in memory only (never on disk).
+
+    Municipal staff send several mails in a row; the second one need not pay a full argon2
+    verification. The key is random per process, so the cache is useless to anyone reading a
+    memory dump of another process; a new secret for an organisation drops its entry.
+    """
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._seen: dict[int, tuple[int, bytes]] = {}  # organisation id -> (secret id, mac)
+
+    def _mac(self, secret: str) -> bytes:
+        return hmac.new(self._key, canonical(secret).encode(), hashlib.sha256).digest()
+
+    def verify(self, org_id: int, secret_id: int, stored_hash: str, secret: str) -> bool:
+        """Like `verify`, but a secret verified before for this same stored secret is cheap."""
+        mac = self._mac(secret)
+        known = self._seen.get(org_id)
+        if known is not None and known[0] == secret_id and hmac.compare_digest(known[1], mac):
+            return True
+        if known is not None and known[0] != secret_id:
+            del self._seen[org_id]  # the organisation has a new secret
+        if not verify(stored_hash, secret):
+            return False
+        self._seen[org_id] = (secret_id, mac)
+        return True

@@ -27,6 +27,7 @@ from mailbot.mail.imap import Fetched, Mailbox
 from mailbot.mail.message import read
 from mailbot.models import Inbound
 from mailbot.outcome import Context, Outcome
+from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Renderer
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Bot:
     engine: Engine
     clock: Clock
     renderer: Renderer
+    verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
 
 
 def run_pass(bot: Bot) -> PassReport:
@@ -136,7 +138,7 @@ def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
     inbound.kind = classify(mail, bot.settings)
     now = bot.clock.now()
-    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail)
+    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets)
     outcome = dispatch(inbound.kind, ctx)
     for index, draft in enumerate(outcome.replies):
         outbox.queue(session, bot.settings, now, draft, inbound, index)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from mailbot import passwords
 
 
@@ -25,3 +27,29 @@ def test_verify_forgives_case_spaces_and_hyphens_only() -> None:
     assert passwords.verify(stored, "kq7mx3rthc9wpa4e")
     assert not passwords.verify(stored, "kq7m-x3rt-hc9w-pa4f")
     assert not passwords.verify("not a hash", "kq7m-x3rt-hc9w-pa4e")
+
+
+def test_a_verified_secret_is_remembered_only_for_the_same_stored_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = passwords.VerifiedSecrets()
+    stored = passwords.hash_secret("kq7m-x3rt-hc9w-pa4e")
+    assert cache.verify(1, 10, stored, "kq7m-x3rt-hc9w-pa4e")
+    calls: list[str] = []
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", lambda h, s: calls.append(s) or real(h, s))
+    assert cache.verify(1, 10, stored, "KQ7M X3RT HC9W PA4E")  # cached: no argon2
+    assert calls == []
+    assert not cache.verify(1, 10, stored, "fout-fout-fout-fout")  # a wrong one pays in full
+    assert len(calls) == 1
+    newer = passwords.hash_secret("nieuw-geheim-woord-x")
+    assert not cache.verify(1, 11, newer, "kq7m-x3rt-hc9w-pa4e")  # the old one is forgotten
+    assert len(calls) == 2
+
+
+def test_the_cache_holds_no_secret_in_clear() -> None:
+    cache = passwords.VerifiedSecrets()
+    cache.verify(1, 10, passwords.hash_secret("kq7m-x3rt-hc9w-pa4e"), "kq7m-x3rt-hc9w-pa4e")
+    assert "kq7m" not in repr(vars(cache)) and b"kq7m" not in b"".join(
+        mac for _, mac in cache._seen.values()
+    )

@@ -27,7 +27,7 @@ def handle(ctx: Context) -> Outcome:
     if not _sender_trusted(ctx, sender):
         return login_failed(ctx, sender, "dmarc policy: sender domain not authenticated")
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
-                         reading.secret)
+                         reading.secret, ctx.verified_secrets)
     if login.org is None:
         return _refuse(ctx, sender, login.claimed)
     org = login.org
