@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,31 @@ def test_no_secret_in_plain_text_in_the_database_or_the_log(
         assert secret not in logged
     assert SECRET not in logged
     assert "7919" not in logged  # nor a figure
+
+
+@pytest.mark.parametrize(
+    ("results", "stored"),
+    [
+        ("mx.huisverbod.test; dkim=pass header.d=utrecht.nl; dmarc=pass header.from=utrecht.nl",
+         True),
+        ("mx.huisverbod.test; dmarc=fail header.from=utrecht.nl", False),
+        ("evil.example; dmarc=pass header.from=utrecht.nl", False),  # untrusted authserv-id
+        (None, False),
+    ],
+    ids=["trusted-pass", "trusted-fail", "untrusted-pass", "no-header"],
+)
+def test_dmarc_policy_trusts_only_our_border_host(
+    bot: Bot, imap_account: Any, smtp_sink: Any, results: str | None, stored: bool
+) -> None:
+    strict = dataclasses.replace(bot, settings=bot.settings.model_copy(
+        update={"require_dmarc": True, "authserv_id": "mx.huisverbod.test"}))
+    raw = reply_from(UTRECHT)
+    if results is not None:
+        raw = f"Authentication-Results: {results}\r\n".encode() + raw
+    imap_account.append(raw)
+    run_pass(strict)
+    [sent] = smtp_sink.wait_for(1)
+    assert (len(submissions(bot)) == 1) is stored
+    assert ("bevestiging" in sent.message["Subject"]) is stored
+    if not stored:
+        assert SEED_ANSWER in sent.message.get_content()
