@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
 
-from mailbot.cli import admin, data, mailbox
+from mailbot.cli import admin, common, data, mailbox
 
 app = typer.Typer(help="mailbot: het Monitoringsysteem Huisverbod per e-mail.",
                   no_args_is_help=True, add_completion=False)
@@ -17,9 +16,7 @@ for module in (mailbox, admin, data):
 
 def main() -> None:
     """Entry point of the `mailbot` script and `python -m mailbot`."""
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+    # Commands print their results on stdout (an export may be piped), so logs go to stderr;
+    # `mailbot run` moves them to stdout, where journald and log shippers read a daemon.
+    common.configure_logging(sys.stderr)
     app()

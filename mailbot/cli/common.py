@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TextIO
 
 import typer
 from sqlmodel import Session
@@ -56,3 +59,11 @@ def period(text: str) -> Period:
     except ValueError:
         fail(f"onbekende periode {text!r}; schrijf bijvoorbeeld 2026-H1")
         raise
+
+
+def configure_logging(stream: TextIO) -> None:
+    """Plain lines on one stream; under systemd, journald adds the time itself."""
+    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
+    logging.basicConfig(level=logging.INFO, stream=stream, force=True,
+                        format=f"{stamp}%(levelname)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter

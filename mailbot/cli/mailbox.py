@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -60,6 +61,7 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
 
     Example: mailbot run --once
     """
+    common.configure_logging(sys.stdout)
     settings = Settings()
     engine = db.make_engine(settings.database_url)
     db.init(engine)
