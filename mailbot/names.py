@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # "gemeente Den Haag" and "Den Haag" are one municipality; nothing else is stripped, so police
 # units and names such as "Bergen (NH.)" keep every word that tells them apart.
@@ -43,6 +44,7 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+@lru_cache(maxsize=4096)  # form labels are read again for every line of every mail
 def label_words(label: str) -> frozenset[str]:
     """The significant words of a label: `kind(eren)` reads as `kinderen`."""
     text = fold(label).replace("(", "").replace(")", "")
@@ -50,6 +52,7 @@ def label_words(label: str) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= _MIN_WORD and w not in _STOPWORDS)
 
 
+@lru_cache(maxsize=65536)
 def _alike(a: str, b: str) -> bool:
     """One word is the other, a shortening of it (`opgelegd`), or a compound's tail."""
     short, long = sorted((a, b), key=len)

@@ -157,6 +157,7 @@ def _claim(session: Session, reply: Reply, now: datetime) -> bool:
     """Take the row for sending; a worker that dies mid-send loses it after SENDING_LEASE."""
     result = session.exec(  # type: ignore[call-overload]
         update(Reply)
+        .execution_options(synchronize_session=False)
         .where(
             col(Reply.id) == reply.id, col(Reply.state).in_(("pending", "sending")),
             col(Reply.next_attempt_at) <= now,

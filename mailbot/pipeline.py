@@ -116,6 +116,7 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
     stale = now - timedelta(seconds=bot.settings.claim_seconds)
     result = session.exec(  # type: ignore[call-overload]
         update(Inbound)
+        .execution_options(synchronize_session=False)
         .where(
             col(Inbound.id) == inbound.id,
             or_(col(Inbound.state) == "new",
@@ -177,6 +178,8 @@ def _file_away(bot: Bot, mailbox: Mailbox, handled: list[tuple[int, Inbound]]) -
     with Session(bot.engine) as session:
         session.exec(  # type: ignore[call-overload]
             update(Inbound)
+            .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False)
             .where(col(Inbound.id).in_(ids), col(Inbound.state) == "handled")
             .values(state="filed", filed_at=bot.clock.now())
         )
