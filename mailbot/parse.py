@@ -51,6 +51,7 @@ class Reading:
     problems: tuple[Problem, ...]
     lines: tuple[str, ...]
     recognised: bool = False
+    fields: frozenset[str] = frozenset()  # header fields present, filled in or not: "secret", ...
 
     @property
     def has_form(self) -> bool:
@@ -121,6 +122,7 @@ def parse(
         problems=tuple(header_problems + question_problems),
         lines=_echo(items, fields),
         recognised=recognised,
+        fields=frozenset(fields),
     )
 
 

@@ -1,14 +1,30 @@
-"""A filled-in form: authenticate, check every answer, store a revision, confirm."""
+"""A filled-in form: authenticate, check every answer, store a revision, confirm.
+
+Where the answers are read: what the person wrote above the quote (or between the quoted lines)
+counts first. The quoted message counts only when it is a blank form the bot itself sent (the
+template, HELP, the no-form reply) that the person typed into, as Outlook users do:
+
+1. its quote header names the bot (its address, or its name and no address at all);
+2. the mail does not answer one of the bot's replies about figures already received
+   (confirmation, problems, GEGEVENS), found by In-Reply-To among the replies sent;
+3. it carries the form's `Wachtwoord:` line: every blank form does, while the bot never
+   echoes that line in a reply.
+
+So a quoted earlier submission (the person's own sent mail, a colleague's forward), a quoted
+confirmation and a quoted problem reply never yield answers, however they are filled in.
+"""
 
 from __future__ import annotations
 
-from mailbot import dmarc, submissions
+from sqlmodel import select
+
+from mailbot import dmarc, rounds, submissions
 from mailbot.addresses import try_normalise
 from mailbot.archive import redact
 from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
-from mailbot.models import Organisation
+from mailbot.models import Organisation, Reply
 from mailbot.outcome import Context, Draft, Outcome
 from mailbot.parse import Reading, parse, period_from_subject
 from mailbot.periods import Period
@@ -22,8 +38,7 @@ def handle(ctx: Context) -> Outcome:
     reading = read(ctx, load_form("gemeente"))
     redact(ctx.inbound, reading.secret)
     if not _is_form(reading):
-        return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2",
-                      form=load_form("gemeente"), org_name="", period="")
+        return _no_form(ctx, sender)
     if not _sender_trusted(ctx, sender):
         return login_failed(ctx, sender, "dmarc policy: sender domain not authenticated")
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
@@ -40,14 +55,52 @@ def handle(ctx: Context) -> Outcome:
 
 
 def read(ctx: Context, form: Form) -> Reading:
-    """Read the answers where the person wrote them: above the quote, else in the quote."""
-    default = period_from_subject(ctx.mail.subject)
+    """Read the answers where the person wrote them: above the quote, else in our quoted form."""
+    # A reply to an invitation or reminder is about that round's period, written or not.
+    default = rounds.period_replied_to(ctx.session, ctx.mail) or period_from_subject(
+        ctx.mail.subject)
     fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default)
-    if fresh.answers or not ctx.mail.quoted:
+    if fresh.answers or not quotes_our_form(ctx, form):
         return fresh
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
     return parse(combined, form, now=ctx.now, default_period=default)
+
+
+# The bot's replies about figures it already received; quoting one quotes a submission.
+_ABOUT_FIGURES = frozenset({"confirmation", "problems", "gegevens"})
+
+
+def quotes_our_form(ctx: Context, form: Form) -> bool:
+    """The quoted message is a blank form the bot sent, so answers typed into it count."""
+    mail = ctx.mail
+    if not mail.quoted or not _written_by_us(ctx) or _answers_our_report(ctx):
+        return False
+    return "secret" in parse(mail.quoted, form, now=ctx.now).fields
+
+
+def _written_by_us(ctx: Context) -> bool:
+    """The quote header names our address, or our name without any address."""
+    writer = ctx.mail.quoted_from.casefold()
+    if ctx.settings.from_address.casefold() in writer:
+        return True
+    return ctx.settings.from_name.casefold() in " ".join(writer.split()) and "@" not in writer
+
+
+def _answers_our_report(ctx: Context) -> bool:
+    parent = ctx.mail.in_reply_to or next(reversed(ctx.mail.references), None)
+    if parent is None:
+        return False
+    kind = ctx.session.exec(select(Reply.kind).where(Reply.message_id == f"<{parent}>")).first()
+    return kind in _ABOUT_FIGURES
+
+
+def _no_form(ctx: Context, sender: str) -> Outcome:
+    """No form filled in; say so when the only figures are in a message the person quoted."""
+    form = load_form("gemeente")
+    quoted = parse(ctx.mail.quoted, form, now=ctx.now) if ctx.mail.quoted else None
+    return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2", form=form,
+                  org_name="", period="", quoted_figures=bool(quoted and quoted.answers))
 
 
 def _sender_trusted(ctx: Context, sender: str) -> bool:
@@ -85,7 +138,8 @@ def _problems(
     labels = {q.key: q.label for q in form.questions}
     return _reply(ctx, sender, "rejected", f"problems: {codes}", "problems", "problems.txt.j2",
                   org_name=org.name, problems=reading.problems, labels=labels,
-                  lines=reading.lines)
+                  lines=reading.lines, org_field=form.org_field,
+                  last_ended=Period.last_ended(ctx.now))
 
 
 def _store(
@@ -94,6 +148,7 @@ def _store(
     stored = submissions.store(
         ctx.session, ctx.now, org, str(period), form, reading.answers, sender=sender,
         person_name=reading.person_name, inbound_id=ctx.inbound.id,
+        late=rounds.is_late(ctx.session, ctx.settings, str(period), ctx.inbound.received_at),
     )
     labels = {q.key: q.label for q in form.questions}
     rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key)}

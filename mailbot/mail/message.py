@@ -26,9 +26,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _IDS = re.compile(r"<([^<>]*)>")
 # Controls and invisible format characters; tab and newline stay, NBSP-like spaces become spaces.
-_INVISIBLE = {c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
-                                0xAD, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
-                                *range(0x2060, 0x2065), 0xFEFF]}
+_HIDDEN = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xAD,
+           *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF]
+_INVISIBLE: dict[int, str | None] = dict.fromkeys(_HIDDEN)
 _INVISIBLE |= {0xA0: " ", 0x2007: " ", 0x202F: " "}
 
 
@@ -47,6 +47,7 @@ class MailView:
     text: str
     fresh: str
     quoted: str
+    quoted_from: str = ""  # who the quote header names as the quoted message's writer
 
 
 def read(raw: bytes) -> MailView:
@@ -72,6 +73,7 @@ def read(raw: bytes) -> MailView:
         text=text,
         fresh=parts.fresh,
         quoted=parts.quoted,
+        quoted_from=parts.quoted_from,
     )
 
 
@@ -130,7 +132,8 @@ def _sender(headers: Mapping[str, list[str]]) -> tuple[str | None, str]:
     if not pairs:
         return None, ""
     name, address = pairs[0]
-    valid = "@" in address.strip("@") and not re.search(r"\s", address)
+    # Whitespace or a control character (NUL!) in an address is not a usable sender.
+    valid = "@" in address.strip("@") and not re.search(r"[\s\x00-\x1f\x7f]", address)
     return (address if valid else None), decode_words(name)
 
 

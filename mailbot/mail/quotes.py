@@ -49,10 +49,16 @@ _MOBILE_FOOTER = re.compile(
 
 @dataclass(frozen=True)
 class Split:
-    """A reply cut in two: the person's own words and the first message they quoted."""
+    """A reply cut in two: the person's own words and the first message they quoted.
+
+    `quoted_from` is who wrote the quoted message as its quote header names them: the value of
+    the `Van:`/`From:` line, or the whole attribution line ("Op ... schreef X <x@y>:"); empty
+    when the quote has no header.
+    """
 
     fresh: str
     quoted: str
+    quoted_from: str = ""
 
 
 def split(text: str) -> Split:
@@ -60,6 +66,7 @@ def split(text: str) -> Split:
     lines = text.split("\n")
     fresh: list[str] = []
     quoted: list[str] = []
+    header: list[str] = []
     in_signature = marked = False
     i = 0
     while i < len(lines):
@@ -70,11 +77,12 @@ def split(text: str) -> Split:
             continue
         kind, size = _quote_header(lines, i)
         if kind == "attribution" and _is_quoted(_next_filled(lines, i + size)):
+            header = header or lines[i:i + size]
             i += size
             continue
         if kind:
             if not quoted:
-                quoted = _first_message(lines[i + size:], nested=False)
+                header, quoted = _first_message(lines[i:], nested=False)
             break
         if _SIGNATURE.fullmatch(lines[i]) or _MOBILE_FOOTER.fullmatch(lines[i]):
             in_signature = True
@@ -82,8 +90,9 @@ def split(text: str) -> Split:
             fresh.append(lines[i])
         i += 1
     if marked:
-        quoted = _first_message(quoted, nested=True)
-    return Split(fresh=_tidy(fresh), quoted=_tidy(quoted))
+        inner, quoted = _first_message(quoted, nested=True)
+        header = header + inner
+    return Split(fresh=_tidy(fresh), quoted=_tidy(quoted), quoted_from=_author(header))
 
 
 def _is_quoted(line: str) -> bool:
@@ -181,8 +190,8 @@ def _header_block(lines: list[str], start: int) -> int:
     return end - start if "from" in kinds and len(kinds) >= 2 else 0
 
 
-def _first_message(lines: list[str], nested: bool) -> list[str]:
-    """The quoted message without its own header, up to the next quote header.
+def _first_message(lines: list[str], nested: bool) -> tuple[list[str], list[str]]:
+    """The quoted message's own header lines, and its body up to the next quote header.
 
     `nested`: the lines came from '>' quoting, where deeper '>' lines are older messages.
     """
@@ -199,7 +208,18 @@ def _first_message(lines: list[str], nested: bool) -> list[str]:
             break
         if not (nested and _is_quoted(lines[j])):
             body.append(lines[j])
-    return textwrap.dedent("\n".join(body)).split("\n")
+    return lines[:i], textwrap.dedent("\n".join(body)).split("\n")
+
+
+def _author(header: list[str]) -> str:
+    """Who the quote header names as the writer: the `Van:`/`From:` value, else the
+    attribution line itself; one line, spaces collapsed."""
+    for line in header:
+        match = _HEADER_LINE.match(line)
+        if match and _HEADER_LABELS[match.group(1).lower()] == "from":
+            return " ".join(line[match.end():].split())
+    filled = [line for line in header if line.strip() and not _SEPARATOR.fullmatch(line)]
+    return " ".join(" ".join(filled).split())
 
 
 def _tidy(lines: list[str]) -> str:
