@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, func
+from sqlalchemy import ScalarSelect, func, insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -73,8 +73,11 @@ def store(
     )
     session.add(submission)
     session.flush()
-    for key, value in answers.items():
-        session.add(Answer(submission_id=submission.id, question=key, value=value))
+    # One multi-row INSERT instead of a unit of work per answer: this runs for every mail.
+    session.execute(insert(Answer), [
+        {"submission_id": submission.id, "question": key, "value": value}
+        for key, value in answers.items()
+    ])
     changes = _diff(answers_of(session, previous) if previous else {}, answers, form)
     return Stored(submission, previous, changes if previous else ())
 
