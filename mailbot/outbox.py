@@ -59,6 +59,8 @@ def compose(
         message["In-Reply-To"] = parent
         message["References"] = parent
     message.set_content(draft.rendered.body, charset="utf-8")
+    if draft.html is not None:
+        message.add_alternative(draft.html, subtype="html", charset="utf-8")
     for item in draft.attachments:
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(item.data, maintype=maintype, subtype=subtype,

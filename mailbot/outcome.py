@@ -35,6 +35,7 @@ class Draft:
     rendered: Rendered
     attachments: tuple[Attachment, ...] = ()
     sensitive: bool = False  # carries a secret: never capped, wiped from the outbox once sent
+    html: str | None = None  # an HTML alternative to the text body (reports)
 
 
 @dataclass(frozen=True)
