@@ -23,13 +23,26 @@ from mailbot.periods import Period
 from mailbot.values import Flaw, parse_period, period_from_subject, read_count, split_value
 
 __all__ = [
-    "Problem", "Reading", "name_key", "parse", "parse_period", "period_from_subject",
+    "PROBLEM_CODES", "Problem", "Reading", "name_key", "parse", "parse_period",
+    "period_from_subject",
 ]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing that keeps a form from being stored, with the line it was found on."""
+    """One thing that keeps a form from being stored, with the line it was found on.
+
+    `code` is one of PROBLEM_CODES; `question` is the key of the question it concerns, or None
+    for the header fields and for `unknown_question`. `detail` per code:
+
+    - missing, org_missing, secret_missing, period_missing: "" (nothing was written)
+    - negative, not_a_number, decimal, range, approximate, unknown_value: the value as written
+    - conflict: the different values, comma-separated (`"12, 13"`)
+    - label_mismatch: the key of the question whose label the line's text fits, or "" when
+      it fits none (`question` is the number written)
+    - unknown_question: the number written (`"11"`), a question the form does not have
+    - period_unreadable: the period as written; period_not_ended: the period (`"2026-H2"`)
+    """
 
     code: str
     question: str | None
@@ -76,6 +89,12 @@ class _Answer:
 
 
 _Item = _Field | _Answer | Problem
+
+PROBLEM_CODES = (
+    "missing", "negative", "not_a_number", "decimal", "range", "approximate", "unknown_value",
+    "conflict", "label_mismatch", "unknown_question", "org_missing", "secret_missing",
+    "period_missing", "period_unreadable", "period_not_ended",
+)
 
 _FIELD_LABELS = {
     "gemeente": "org", "gemeentenaam": "org", "naam": "name", "uwnaam": "name",

@@ -55,12 +55,17 @@ def handle(ctx: Context) -> Outcome:
 
 
 def read(ctx: Context, form: Form) -> Reading:
-    """Read the answers where the person wrote them: above the quote, else in our quoted form."""
+    """Read the answers where the person wrote them: above the quote, else in our quoted form.
+
+    Without a `Periode:` line the period is that of the round replied to, else the one in the
+    subject, else the one in our quoted form.
+    """
+    ours = our_quoted_form(ctx, form)
     # A reply to an invitation or reminder is about that round's period, written or not.
-    default = rounds.period_replied_to(ctx.session, ctx.mail) or period_from_subject(
-        ctx.mail.subject)
+    default = (rounds.period_replied_to(ctx.session, ctx.mail)
+               or period_from_subject(ctx.mail.subject) or (ours.period if ours else None))
     fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default)
-    if fresh.answers or not quotes_our_form(ctx, form):
+    if fresh.answers or ours is None:
         return fresh
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
@@ -71,12 +76,13 @@ def read(ctx: Context, form: Form) -> Reading:
 _ABOUT_FIGURES = frozenset({"confirmation", "problems", "gegevens"})
 
 
-def quotes_our_form(ctx: Context, form: Form) -> bool:
-    """The quoted message is a blank form the bot sent, so answers typed into it count."""
+def our_quoted_form(ctx: Context, form: Form) -> Reading | None:
+    """The quoted message read as a form, when it is a blank form the bot sent; else None."""
     mail = ctx.mail
     if not mail.quoted or not _written_by_us(ctx) or _answers_our_report(ctx):
-        return False
-    return "secret" in parse(mail.quoted, form, now=ctx.now).fields
+        return None
+    quoted = parse(mail.quoted, form, now=ctx.now)
+    return quoted if "secret" in quoted.fields else None
 
 
 def _written_by_us(ctx: Context) -> bool:
