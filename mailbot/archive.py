@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
@@ -13,31 +15,55 @@ from sqlmodel import Session, select
 from mailbot.mail.imap import Fetched
 from mailbot.models import Inbound
 
+# What the sender wrote, as opposed to what each relay adds on the way (Received, Return-Path,
+# Delivered-To, Authentication-Results ...): two deliveries of one message differ only there.
+_WRITTEN = ("from", "sender", "to", "cc", "subject", "date", "in-reply-to", "references",
+            "mime-version", "content-type", "content-transfer-encoding")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
-def dedupe_key(raw: bytes, size: int) -> tuple[str, str, str | None]:
-    """(key, content hash, message id): the Message-ID when there is one, else the bytes' hash.
 
-    A second delivered copy or a re-fetch after a UIDVALIDITY change keeps its Message-ID,
-    so it maps onto the row that is already there.
+def dedupe_key(fetched: Fetched) -> tuple[str, str, str | None]:
+    """(key, content hash, message id): the Message-ID when there is one, else a hash of what
+    the sender wrote (headers added by relays left out).
+
+    A second delivered copy or a re-fetch after a UIDVALIDITY change keeps its Message-ID and
+    its written content, so it maps onto the row that is already there. A message too large to
+    download is known only by where it lies.
     """
-    content_hash = hashlib.sha256(raw).hexdigest() if raw else f"size:{size}"
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536]) if raw else None
-    message_id = _message_id(headers.get("Message-ID") if headers else None)
+    raw = fetched.raw
+    if not raw:
+        place = f"{fetched.folder}:{fetched.uidvalidity}:{fetched.uid}"
+        return f"big:{place}:{fetched.size}", f"size:{fetched.size}", None
+    content_hash = hashlib.sha256(raw).hexdigest()
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536])
+    message_id = _message_id(headers.get("Message-ID"))
     if message_id:
         return f"mid:{message_id}", content_hash, message_id
-    return f"sha:{content_hash}", content_hash, None
+    return f"sha:{_written_hash(raw, headers)}", content_hash, None
+
+
+def _written_hash(raw: bytes, headers: Message) -> str:
+    written = [f"{name.lower()}:{value}" for name, value in headers.raw_items()
+               if name.lower() in _WRITTEN]
+    blank = _BLANK_LINE.search(raw)
+    body = raw[blank.end():] if blank else raw
+    digest = hashlib.sha256("\n".join(written).encode("utf-8", "surrogateescape"))
+    digest.update(b"\0" + body)
+    return digest.hexdigest()
 
 
 def _message_id(value: object) -> str | None:
+    """The id without brackets; control characters (NUL!) never reach a database key."""
     if not isinstance(value, str):
         return None
-    text = " ".join(value.split()).strip().strip("<>").strip()
+    text = _CONTROLS.sub("", " ".join(value.split())).strip().strip("<>").strip()
     return text[:500] or None
 
 
 def archive(session: Session, fetched: Fetched, now: datetime) -> Inbound:
     """The stored row for this message, inserted (and committed) when it is new."""
-    key, content_hash, message_id = dedupe_key(fetched.raw, fetched.size)
+    key, content_hash, message_id = dedupe_key(fetched)
     existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
     if existing is not None:
         return existing
