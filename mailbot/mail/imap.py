@@ -106,6 +106,17 @@ class Mailbox:
             return
         self._selected()
         self._ensure_folder(folder)
+        try:
+            self._move(uids, folder)
+        except IMAPClient.Error as exc:
+            if "EXPUNGEISSUED" not in str(exc):
+                raise
+            # Another worker filed some of them a moment ago: move the ones still here.
+            left = sorted(self._imap.search(["UID", ",".join(map(str, uids))]))
+            if left:
+                self._move(left, folder)
+
+    def _move(self, uids: list[int], folder: str) -> None:
         if self._has("MOVE"):
             self._imap.move(uids, folder)
             return
