@@ -14,12 +14,22 @@ from typing import Any
 
 import pytest
 
+from mailbot.mail.message import read
 from mailbot.pipeline import Bot, run_pass
 from tests.mails import thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
 from tests.stories import FIGURES, SECRET, reply_from, submissions
-from tests.test_reader_mailers import TEMPLATE, form_lines, gmail_reply, mso, outlook_html
+from tests.test_reader_mailers import (
+    BOT,
+    BOT_NAME,
+    TEMPLATE,
+    form_lines,
+    gmail_reply,
+    mso,
+    outlook_html,
+)
 from tests.test_story_reader_clients import (
+    CLIENTS,
     FILLED,
     SENDER,
     assert_confirmed,
@@ -39,6 +49,14 @@ def database_url(tmp_path: Path) -> str:
 
 
 # --- the bot's own blank form: answers typed into it count --------------------------------------
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_every_client_quote_header_names_the_bot_as_the_writer(client: str) -> None:
+    """The first leg of the rule, per client shape: the reader reports who wrote the quote."""
+    writer = read(CLIENTS[client](FILLED)).quoted_from
+    assert BOT_NAME in writer
+    assert BOT in writer.replace("< ", "<") or "@" not in writer
 
 
 def test_story_gmail_figures_typed_into_the_quoted_template_are_stored(
