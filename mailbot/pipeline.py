@@ -66,18 +66,33 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     """One pass over an open mailbox, batch by batch."""
     report = PassReport()
     for batch in mailbox.batches():
-        results = [(fetched.uid, process(bot, fetched)) for fetched in batch]
-        # A message another worker is handling right now stays in the inbox for it.
-        handled = [(uid, inbound) for uid, inbound in results if inbound is not None]
+        handled, held = _process_in_order(bot, batch)
         for _, inbound in handled:
             report.outcomes[inbound.outcome or "unknown"] += 1
         report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
         _file_away(bot, mailbox, handled)
+        if held:
+            break
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
     with Session(bot.engine) as session:
         health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")
         session.commit()
     return report
+
+
+def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, Inbound]], bool]:
+    """Handle messages oldest first, stopping at one another worker holds (True).
+
+    The rest waits for a later pass: a correction must never be stored before the mail it
+    corrects, and two workers must never store revisions of one municipality side by side.
+    """
+    handled: list[tuple[int, Inbound]] = []
+    for fetched in batch:
+        inbound = process(bot, fetched)
+        if inbound is None:
+            return handled, True
+        handled.append((fetched.uid, inbound))
+    return handled, False
 
 
 def process(bot: Bot, fetched: Fetched) -> Inbound | None:
@@ -101,7 +116,9 @@ def process(bot: Bot, fetched: Fetched) -> Inbound | None:
                 # Another worker took over a stale claim and committed first: its outcome stands.
                 return inbound
             log.exception("quarantined inbound=%s", inbound.id)
-            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {exc}")
+            # The first line only: a database error goes on with the statement's parameters.
+            first_line = str(exc).partition("\n")[0]
+            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}")
     log.info(
         "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
         inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
