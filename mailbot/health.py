@@ -11,6 +11,9 @@ from sqlmodel import Session, col, select
 from mailbot.config import Settings
 from mailbot.models import AuditEvent, Heartbeat, Inbound, Organisation, Reply
 
+# A reply still waiting this long after it was queued means the mail server keeps refusing.
+OUTBOX_STUCK = timedelta(hours=1)
+
 
 def beat(session: Session, name: str, now: datetime, detail: str = "") -> None:
     """Record that a job finished successfully just now."""
@@ -47,7 +50,12 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
     last_poll = beat_row.at if beat_row else None
     quarantined = _count(session, select(func.count()).where(Inbound.outcome == "quarantined"))
     unhandled = _count(session, select(func.count()).where(Inbound.state == "new"))
-    pending = _count(session, select(func.count()).where(Reply.state == "pending"))
+    # "sending": claimed by a worker that may have died mid-send; it is still waiting.
+    waiting = col(Reply.state).in_(("pending", "sending"))
+    pending = _count(session, select(func.count()).where(waiting))
+    oldest = session.exec(
+        select(Reply.created_at).where(waiting).order_by(col(Reply.created_at)).limit(1)
+    ).first()
     failed = _count(session, select(func.count()).where(Reply.state == "failed"))
     since = now - timedelta(minutes=settings.lockout_minutes)
     locked = session.exec(
@@ -67,5 +75,7 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
         problems.append(f"{quarantined} bericht(en) in quarantaine")
     if failed:
         problems.append(f"{failed} antwoord(en) konden niet worden afgeleverd")
+    if oldest is not None and now - oldest > OUTBOX_STUCK:
+        problems.append("uitgaande post wacht al meer dan een uur (is de mailserver bereikbaar?)")
     return Health(last_poll, unhandled, quarantined, pending, failed, tuple(locked),
                   tuple(sorted(bounced)), tuple(problems))

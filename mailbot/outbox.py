@@ -12,19 +12,22 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, String, cast, exists, func, literal, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from mailbot import milestones
 from mailbot.config import Settings
-from mailbot.models import Inbound, Reply
+from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
+from mailbot.render import Renderer
 
 log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = timedelta(days=3)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=2)
-SENDING_LEASE = timedelta(minutes=5)
+NOTICE = "admin_delivery_failed"  # the admins' notice of replies that failed for good
 
 
 def _clean(text: str) -> str:
@@ -113,7 +116,11 @@ class FlushReport:
 
 
 def flush(engine: Engine, settings: Settings, now: datetime) -> FlushReport:
-    """Send every due reply over one SMTP connection; failures are recorded, never raised."""
+    """Send every due reply over one SMTP connection; failures are recorded, never raised.
+
+    Replies that failed for good since the last flush are first told to the admins.
+    """
+    _tell_admins(engine, settings, now)
     with Session(engine, expire_on_commit=False) as session:
         due = list(session.exec(
             select(Reply)
@@ -131,6 +138,7 @@ async def _send_all(
     session: Session, settings: Settings, now: datetime, due: list[Reply]
 ) -> FlushReport:
     sent = deferred = failed = 0
+    lease = timedelta(seconds=settings.claim_seconds)
     try:
         smtp = await _connect(settings)
     except (aiosmtplib.SMTPException, OSError) as exc:
@@ -138,7 +146,7 @@ async def _send_all(
         return FlushReport(deferred=len(due))
     try:
         for reply in due:
-            if not _claim(session, reply, now):
+            if not _claim(session, reply, now, lease):
                 continue  # another worker is sending it
             result = await _send_one(smtp, reply, settings, now)
             session.add(reply)
@@ -155,8 +163,9 @@ async def _send_all(
     return FlushReport(sent=sent, deferred=deferred, failed=failed)
 
 
-def _claim(session: Session, reply: Reply, now: datetime) -> bool:
-    """Take the row for sending; a worker that dies mid-send loses it after SENDING_LEASE."""
+def _claim(session: Session, reply: Reply, now: datetime, lease: timedelta) -> bool:
+    """Take the row for sending; a worker that dies mid-send loses it after `lease`
+    (`claim_seconds`, as for inbound messages)."""
     result = session.exec(  # type: ignore[call-overload]
         update(Reply)
         .execution_options(synchronize_session=False)
@@ -164,7 +173,7 @@ def _claim(session: Session, reply: Reply, now: datetime) -> bool:
             col(Reply.id) == reply.id, col(Reply.state).in_(("pending", "sending")),
             col(Reply.next_attempt_at) <= now,
         )
-        .values(state="sending", next_attempt_at=now + SENDING_LEASE)
+        .values(state="sending", next_attempt_at=now + lease)
     )
     session.commit()
     if result.rowcount != 1:
@@ -229,5 +238,41 @@ def _defer(reply: Reply, now: datetime, error: str) -> None:
         reply.state = "failed"
         _wipe_if_sensitive(reply)
         return
-    wait = min(FIRST_RETRY * (2 ** (reply.attempts - 1)), LONGEST_WAIT)
+    # Doubling stops long past LONGEST_WAIT: 2**40 times 30 seconds overflows a timedelta.
+    doublings = min(reply.attempts - 1, 16)
+    wait = min(FIRST_RETRY * 2**doublings, LONGEST_WAIT)
     reply.next_attempt_at = now + wait
+
+
+def _tell_admins(engine: Engine, settings: Settings, now: datetime) -> None:
+    """One notice to the admins listing the replies that failed for good and were not told yet.
+
+    Each told failure is a milestone committed with the notice, so it is told once, after a
+    crash or with two daemons too. A notice that fails itself is never told: no loop.
+    """
+    told = exists().where(
+        col(Milestone.key) == literal("reply.failed:") + cast(col(Reply.id), String))
+    with Session(engine, expire_on_commit=False) as session:
+        failures = list(session.exec(
+            select(Reply)
+            .where(Reply.state == "failed", Reply.kind != NOTICE, ~told)
+            .order_by(col(Reply.id))
+        ))
+        if not failures:
+            return
+        for reply in failures:
+            milestones.record(session, f"reply.failed:{reply.id}", now)
+        if settings.admin_addresses:
+            rendered = Renderer().mail(f"{NOTICE}.txt.j2", failures=[
+                {"recipient": r.recipient, "subject": r.subject, "kind": r.kind,
+                 "error": r.last_error or "", "attempts": r.attempts,
+                 "created_at": r.created_at.strftime("%d-%m-%Y %H:%M")} for r in failures
+            ])
+            basis = f"{NOTICE}:{','.join(str(r.id) for r in failures)}"
+            for index, address in enumerate(settings.admin_addresses):
+                queue(session, settings, now, Draft(address, NOTICE, rendered), None, index,
+                      basis=basis)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker told them a moment ago
