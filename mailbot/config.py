@@ -63,11 +63,27 @@ class Settings(BaseSettings):
     max_replies_per_day: int = 10
     max_message_bytes: int = 25 * 1024 * 1024
 
+    # Half-year rounds (mailbot/rounds): dates are Dutch working days in round_timezone.
+    round_auto: bool = True  # the daemon opens rounds and sends reminders by itself
+    round_open_days: int = 0  # days after the half year ends; 0 is the 1st of the next month
+    round_deadline_weeks: int = 6  # after the opening day
+    round_reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [14, 3])
+    round_send_hour: int = 8  # local hour at which round mails go out
+    round_timezone: str = "Europe/Amsterdam"
+    round_seconds: int = 300  # how often the daemon looks whether a round step is due
+
     @field_validator("admin_addresses", mode="before")
     @classmethod
     def _split_addresses(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("round_reminder_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(part) for part in value.split(",") if part.strip()]
         return value
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -196,3 +196,26 @@ class Milestone(SQLModel, table=True):
     key: str = Field(primary_key=True)
     at: datetime = Field(sa_column=_when())
     detail: str = ""
+
+
+class Round(SQLModel, table=True):
+    """A half-year round once opened; its deadline decides which submissions are late."""
+
+    period: str = Field(primary_key=True)
+    opened_at: datetime = Field(sa_column=_when())
+    deadline: date
+    opened_by: str  # "admin" (mailbot round open) or "mailbot" (the daemon)
+
+
+class RoundMail(SQLModel, table=True):
+    """An invitation or reminder of a round: a reply's In-Reply-To or References finds it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(foreign_key="round.period", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str  # invitation | reminder
+    step: str = ""  # a reminder's step: days before the deadline, or "manual:2026-08-03"
+    recipient: str
+    message_id: str = Field(unique=True)  # without angle brackets, as MailView gives them
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    created_at: datetime = Field(sa_column=_when())

@@ -1,5 +1,6 @@
 """The daemon: the mailbox watched with IDLE (polling where the server lacks it), and
-APScheduler jobs for the outbox. SIGTERM stops it cleanly between two messages."""
+APScheduler jobs for the outbox and the half-year rounds. SIGTERM stops it cleanly between two
+messages."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import imaplib
 import logging
 import signal
 import threading
-from datetime import UTC
+from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from mailbot import outbox
+from mailbot import outbox, rounds
 from mailbot.mail.imap import Mailbox
 from mailbot.pipeline import Bot, drain
 
@@ -28,6 +29,14 @@ def send(bot: Bot) -> None:
         outbox.flush(bot.engine, bot.settings, bot.clock.now())
     except Exception:
         log.exception("outbox flush failed, will retry")
+
+
+def advance_rounds(bot: Bot) -> None:
+    """Open due rounds, send due reminders and overviews (each once; catches up after downtime)."""
+    try:
+        rounds.tick(bot)
+    except Exception:
+        log.exception("round job failed, will retry")
 
 
 def watch(bot: Bot, stop: threading.Event) -> None:
@@ -68,6 +77,9 @@ def run_daemon(bot: Bot) -> None:
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(send, "interval", seconds=bot.settings.outbox_seconds, args=[bot],
                       id="outbox", max_instances=1, coalesce=True)
+    # First run at start-up, so a round whose opening day passed while we were down opens now.
+    scheduler.add_job(advance_rounds, "interval", seconds=bot.settings.round_seconds, args=[bot],
+                      id="rounds", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping", signum)

@@ -117,9 +117,23 @@ def _validate(form: Form) -> None:
 
 
 @cache
-def load_form(kind: str) -> Form:
-    """The current form of this kind (`gemeente` or `politie`), validated."""
+def load_form(kind: str, version: int | None = None) -> Form:
+    """The current form of this kind (`gemeente` or `politie`), validated.
+
+    With `version`, that version: when a form changes, its previous file is kept beside it as
+    `{kind}.v{N}.toml`, so submissions stored with it can still be shown with their own labels.
+    """
     if kind not in KINDS:
         raise FormError(f"unknown form kind {kind!r}")
-    with (FORMS_DIR / f"{kind}.toml").open("rb") as fh:
+    form = _read(FORMS_DIR / f"{kind}.toml")
+    if version is None or version == form.version:
+        return form
+    archived = FORMS_DIR / f"{kind}.v{version}.toml"
+    if not archived.is_file():
+        raise FormError(f"no version {version} of form kind {kind!r}")
+    return _read(archived)
+
+
+def _read(path: Path) -> Form:
+    with path.open("rb") as fh:
         return _build(tomllib.load(fh))

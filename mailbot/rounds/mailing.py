@@ -1,0 +1,201 @@
+"""The mail of a round: invitations, reminders and the admins' overview, queued as outbox rows.
+
+Every mail has a Message-ID derived from what it is (round, step, organisation, address), so
+queueing it again is a no-op, and a RoundMail row that lets a reply find its round.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from mailbot import milestones, orgs, outbox
+from mailbot.config import Settings
+from mailbot.forms import load_form
+from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
+from mailbot.outcome import Draft
+from mailbot.periods import Period
+from mailbot.render import Rendered, Renderer
+from mailbot.rounds.timeline import deadline_for, local_day
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """An organisation and the addresses a round mail goes (or would go) to."""
+
+    org: Organisation
+    addresses: tuple[str, ...]
+
+
+def milestone_key(period: Period, step: str) -> str:
+    """The milestone of a round step: `open`, `reminder:14`, `overview`."""
+    return f"round:{period}:{step}"
+
+
+def require_ended(period: Period, now: datetime) -> None:
+    """An AdminError unless the half year is over (figures about it cannot be sent before)."""
+    if not period.has_ended(now):
+        raise orgs.AdminError(f"De periode {period} is nog niet voorbij")
+
+
+def require_round(session: Session, period: Period) -> Round:
+    """The opened round of a period, or an AdminError."""
+    round_ = session.get(Round, str(period))
+    if round_ is None:
+        raise orgs.AdminError(
+            f"De ronde {period} is nog niet geopend (mailbot round open {period})"
+        )
+    return round_
+
+
+def active(session: Session) -> list[Organisation]:
+    """Every organisation that reports, by name."""
+    query = select(Organisation).where(col(Organisation.active)).order_by(Organisation.name)
+    return list(session.exec(query))
+
+
+def has_submitted(session: Session, org: Organisation, period: Period) -> bool:
+    """True when the organisation sent figures of its own form for the period."""
+    query = select(Submission.id).where(
+        Submission.organisation_id == org.id, Submission.period == str(period),
+        Submission.form_kind == org.kind,
+    )
+    return session.exec(query).first() is not None
+
+
+def missing(session: Session, period: Period) -> list[Addressed]:
+    """Active organisations without figures for the period, as of now, with their addresses."""
+    return [
+        Addressed(org, tuple(orgs.addresses_of(session, org)))
+        for org in active(session)
+        if not has_submitted(session, org, period)
+    ]
+
+
+def uninvited(session: Session, period: Period) -> list[Addressed]:
+    """Active organisations with the addresses that have had no invitation for the period yet."""
+    invited = set(session.exec(
+        select(RoundMail.organisation_id, RoundMail.recipient)
+        .where(RoundMail.period == str(period), RoundMail.kind == "invitation")
+    ).all())
+    planned = []
+    for org in active(session):
+        registered = orgs.addresses_of(session, org)
+        addresses = tuple(a for a in registered if (org.id, a) not in invited)
+        if addresses or not registered:  # an organisation without an address is reported
+            planned.append(Addressed(org, addresses))
+    return planned
+
+
+def bounced(session: Session, org: Organisation, since: datetime) -> tuple[str, ...]:
+    """Addresses of the organisation reported undeliverable since a moment."""
+    query = select(AuditEvent.detail).distinct().where(
+        AuditEvent.action == "bounce", AuditEvent.organisation_id == org.id,
+        col(AuditEvent.at) >= since,
+    )
+    return tuple(sorted(session.exec(query).all()))
+
+
+def open_round(
+    session: Session, settings: Settings, renderer: Renderer, now: datetime, period: Period,
+    opened_by: str,
+) -> tuple[Round, list[Addressed]]:
+    """Open the round (once) and invite every address not invited yet; the caller commits.
+
+    Run again, it invites only organisations and addresses added since.
+    """
+    require_ended(period, now)
+    round_ = session.get(Round, str(period))
+    if round_ is None:
+        milestones.record(session, milestone_key(period, "open"), now, opened_by)
+        round_ = Round(period=str(period), opened_at=now, opened_by=opened_by,
+                       deadline=deadline_for(settings, period, local_day(settings, now)))
+        session.add(round_)
+        session.flush()
+    invited = []
+    for planned in uninvited(session, period):
+        rendered = _render(renderer, "invitation.txt.j2", round_, planned.org)
+        sent = tuple(a for a in planned.addresses
+                     if _queue(session, settings, now, round_, planned.org, a, "invitation", "",
+                               rendered))
+        invited.append(Addressed(planned.org, sent))
+    return round_, invited
+
+
+def remind(
+    session: Session, settings: Settings, renderer: Renderer, now: datetime, round_: Round,
+    step: str,
+) -> list[Addressed]:
+    """Remind every organisation still missing, at each of its addresses; the caller commits."""
+    reminded = []
+    for planned in missing(session, Period.parse(round_.period)):
+        rendered = _render(renderer, "reminder.txt.j2", round_, planned.org)
+        sent = tuple(a for a in planned.addresses
+                     if _queue(session, settings, now, round_, planned.org, a, "reminder", step,
+                               rendered))
+        reminded.append(Addressed(planned.org, sent))
+    return reminded
+
+
+def overview(
+    session: Session, settings: Settings, renderer: Renderer, now: datetime, round_: Round,
+) -> list[Addressed]:
+    """Tell the admins who is missing after the deadline; returns the missing organisations."""
+    period = Period.parse(round_.period)
+    absent = missing(session, period)
+    submitters = [org for org in active(session) if has_submitted(session, org, period)]
+    rendered = renderer.mail(
+        "admin_missing.txt.j2", period=str(period), period_dutch=period.dutch,
+        deadline=round_.deadline, total=len(submitters) + len(absent),
+        submitted=len(submitters), late=sum(_first_late(session, o, period) for o in submitters),
+        missing=[{"name": m.org.name, "kind": m.org.kind, "addresses": m.addresses,
+                  "bounced": bounced(session, m.org, round_.opened_at)} for m in absent],
+    )
+    for admin in settings.admin_addresses:
+        basis = f"round:{period}:overview:{admin}"
+        outbox.queue(session, settings, now, Draft(admin, "round_overview", rendered), None,
+                     basis=basis)
+    if not settings.admin_addresses:
+        log.warning("round %s: no admin addresses, overview not sent", period)
+    return absent
+
+
+def _first_late(session: Session, org: Organisation, period: Period) -> bool:
+    query = select(Submission.late).where(
+        Submission.organisation_id == org.id, Submission.period == str(period),
+        Submission.form_kind == org.kind, Submission.revision == 1,
+    )
+    return bool(session.exec(query).first())
+
+
+def _render(renderer: Renderer, template: str, round_: Round, org: Organisation) -> Rendered:
+    period = Period.parse(round_.period)
+    return renderer.mail(template, form=load_form(org.kind), org_name=org.name,
+                         period=str(period), period_dutch=period.dutch, deadline=round_.deadline)
+
+
+def _queue(
+    session: Session, settings: Settings, now: datetime, round_: Round, org: Organisation,
+    address: str, kind: str, step: str, rendered: Rendered,
+) -> bool:
+    """Queue one round mail unless it was queued before; False when nothing was queued."""
+    basis = f"round:{round_.period}:{kind}:{step}:{org.id}:{address}"
+    bare = outbox.reply_message_id(basis, kind, 0, settings).strip("<>")
+    if session.exec(select(RoundMail.id).where(RoundMail.message_id == bare)).first():
+        return False
+    reply = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
+                         basis=basis)
+    if reply is None:
+        log.warning("round %s: %s for %s not queued (daily cap)", round_.period, kind, org.name)
+        return False
+    session.flush()
+    assert org.id is not None  # a stored organisation
+    session.add(RoundMail(period=round_.period, organisation_id=org.id, kind=kind, step=step,
+                          recipient=address, message_id=bare, reply_id=reply.id,
+                          created_at=now))
+    return True

@@ -1,0 +1,121 @@
+"""The daemon's round job: open due rounds, send due reminders and the overview, once each.
+
+State lives in the database only (milestones recorded in the transaction that queues the
+mail), so the job can run any time, on any number of daemons, and after downtime it catches
+up: a round whose opening day passed while the daemon was down opens when it starts. After a
+long outage only the latest due reminder goes out, and nothing is sent for a round whose
+deadline passed before it was opened (the admin can still open it by hand).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from mailbot import health, milestones
+from mailbot.models import Round
+from mailbot.periods import Period
+from mailbot.rounds.mailing import milestone_key, open_round, overview, remind
+from mailbot.rounds.timeline import is_after, timeline
+
+if TYPE_CHECKING:
+    from mailbot.pipeline import Bot
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[Session, "Bot", Period, datetime], "str | None"]
+
+
+def tick(bot: Bot) -> list[str]:
+    """Do every round step that is due by the bot's clock; returns one line per step done."""
+    if not bot.settings.round_auto:
+        return []
+    now = bot.clock.now()
+    latest = Period.last_ended(now)
+    done = [
+        line
+        for period in (latest.previous(), latest)
+        for step in (_open, _remind, _overview)
+        if (line := _in_transaction(bot, step, period, now)) is not None
+    ]
+    for line in done:
+        log.info("%s", line)
+    _beat(bot, now, "; ".join(done))
+    return done
+
+
+def _beat(bot: Bot, now: datetime, detail: str) -> None:
+    """Record the run for `mailbot status`; a second daemon beating at once may win."""
+    with Session(bot.engine) as session:
+        health.beat(session, "rounds", now, detail[:500])
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+
+
+def _in_transaction(bot: Bot, step: Step, period: Period, now: datetime) -> str | None:
+    """One step, its milestone and its mail in one transaction; a lost race changes nothing."""
+    with Session(bot.engine, expire_on_commit=False) as session:
+        try:
+            line = step(session, bot, period, now)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.info("round %s: another worker took the step %s", period, step.__name__)
+            return None
+    return line
+
+
+def _open(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+    key = milestone_key(period, "open")
+    plan = timeline(bot.settings, period)
+    if now < plan.opens or not period.has_ended(now) or milestones.reached(session, key):
+        return None
+    if is_after(bot.settings, plan.deadline, now):
+        milestones.record(session, key, now, "skipped: the deadline had passed")
+        return f"round {period} not opened: its deadline {plan.deadline} has passed"
+    _, invited = open_round(session, bot.settings, bot.renderer, now, period, "mailbot")
+    count = sum(len(item.addresses) for item in invited)
+    return f"round {period} opened: {count} invitation(s)"
+
+
+def _remind(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+    round_ = session.get(Round, str(period))
+    if round_ is None or is_after(bot.settings, round_.deadline, now):
+        return None
+    due = [
+        r for r in timeline(bot.settings, period, round_.deadline).reminders
+        if r.at <= now and not milestones.reached(session, milestone_key(period, r.step))
+    ]
+    if not due:
+        return None
+    *passed, current = due
+    for reminder in passed:
+        milestones.record(session, milestone_key(period, reminder.step), now,
+                          "skipped: a later reminder was due")
+    key = milestone_key(period, current.step)
+    if current.at < round_.opened_at:
+        milestones.record(session, key, now, "skipped: before the round opened")
+        return None
+    milestones.record(session, key, now, "sent")
+    reminded = remind(session, bot.settings, bot.renderer, now, round_, current.key)
+    count = sum(len(item.addresses) for item in reminded)
+    return f"round {period}: reminder {current.key} days before the deadline, {count} mail(s)"
+
+
+def _overview(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+    round_ = session.get(Round, str(period))
+    key = milestone_key(period, "overview")
+    if round_ is None or milestones.reached(session, key):
+        return None
+    if now < timeline(bot.settings, period, round_.deadline).overview:
+        return None
+    milestones.record(session, key, now, "sent")
+    absent = overview(session, bot.settings, bot.renderer, now, round_)
+    return f"round {period}: overview to the admins, {len(absent)} missing"

@@ -1,0 +1,145 @@
+"""`mailbot round open/status/remind`, called as the admin calls them (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from mailbot import db, orgs, submissions
+from mailbot.cli import app, common
+from mailbot.forms import load_form
+from mailbot.models import Organisation, Reply, Round
+
+runner = CliRunner()
+NOW = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def cli_db(database_url: str, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database with Utrecht (one address) and Zeist (two), the sink as SMTP server."""
+    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
+    monkeypatch.setenv("MAILBOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("MAILBOT_SMTP_HOST", smtp_sink.host)
+    monkeypatch.setenv("MAILBOT_SMTP_PORT", str(smtp_sink.port))
+    monkeypatch.setenv("MAILBOT_SMTP_SECURITY", "none")
+    monkeypatch.setenv("MAILBOT_FROM_ADDRESS", "monitoring@huisverbod.test")
+    monkeypatch.setattr(common, "now", lambda: NOW)
+    ok(["init"])
+    ok(["org", "add", "Utrecht", "--kind", "gemeente"])
+    ok(["address", "add", "Utrecht", "huisverbod@utrecht.nl"])
+    ok(["org", "add", "Zeist", "--kind", "gemeente"])
+    ok(["address", "add", "Zeist", "wth@zeist.nl"])
+    ok(["address", "add", "Zeist", "veiligthuis@zeist.nl"])
+    return database_url
+
+
+def ok(args: list[str]) -> str:
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fails(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
+def replies(url: str) -> list[Reply]:
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        rows = list(session.exec(select(Reply)))
+    engine.dispose()
+    return rows
+
+
+def store_utrecht(url: str, when: datetime, late: bool = False) -> None:
+    engine = db.make_engine(url)
+    with db.session_scope(engine) as session:
+        utrecht = session.exec(select(Organisation).where(Organisation.name == "Utrecht")).one()
+        form = load_form("gemeente")
+        submissions.store(session, when, utrecht, "2026-H1", form, dict.fromkeys(form.keys, 1),
+                          sender="huisverbod@utrecht.nl", person_name=None, inbound_id=None,
+                          late=late)
+        zeist = session.exec(select(Organisation).where(Organisation.name == "Zeist")).one()
+        orgs.audit(session, when, "mailbot", "bounce", zeist, "veiligthuis@zeist.nl")
+    engine.dispose()
+
+
+def test_round_open_dry_run_shows_who_would_get_what_and_sends_nothing(
+    cli_db: str, smtp_sink: Any
+) -> None:
+    output = ok(["round", "open", "2026-H1", "--dry-run"])
+
+    assert "uitnodiging Utrecht (gemeente): huisverbod@utrecht.nl" in output
+    assert "uitnodiging Zeist (gemeente): veiligthuis@zeist.nl, wth@zeist.nl" in output
+    assert "Niets verstuurd" in output
+    assert replies(cli_db) == [] and smtp_sink.messages == []
+    with Session(db.make_engine(cli_db)) as session:
+        assert session.exec(select(Round)).all() == []
+
+
+def test_round_open_invites_every_address_once_and_later_only_new_ones(
+    cli_db: str, smtp_sink: Any
+) -> None:
+    output = ok(["round", "open", "2026-H1"])
+
+    assert "Ronde 2026-H1 is open; uiterste datum 12-08-2026." in output
+    assert sorted(r for m in smtp_sink.wait_for(3) for r in m.rcpt_tos) == [
+        "huisverbod@utrecht.nl", "veiligthuis@zeist.nl", "wth@zeist.nl"]
+    assert "Geen organisaties voor een uitnodiging" in ok(["round", "open", "2026-H1"])
+
+    ok(["address", "add", "Utrecht", "tweede@utrecht.nl"])
+    assert "uitnodiging Utrecht (gemeente): tweede@utrecht.nl\n" in ok(
+        ["round", "open", "2026-H1", "--dry-run"])
+    ok(["round", "open", "2026-H1"])
+    assert [m.rcpt_tos for m in smtp_sink.wait_for(4)[3:]] == [["tweede@utrecht.nl"]]
+    assert len(replies(cli_db)) == 4
+
+
+def test_round_open_refuses_a_half_year_that_has_not_ended(cli_db: str) -> None:
+    assert "nog niet voorbij" in fails(["round", "open", "2026-H2"])
+    assert "nog niet voorbij" in fails(["round", "open", "2026-H2", "--dry-run"])
+    assert "onbekende periode" in fails(["round", "open", "2026-3"])
+
+
+def test_round_status_shows_figures_reminders_lateness_and_bounces(
+    cli_db: str, smtp_sink: Any
+) -> None:
+    assert "nog niet geopend" in ok(["round", "status", "2026-H1"])
+    ok(["round", "open", "2026-H1"])
+    store_utrecht(cli_db, datetime(2026, 8, 20, 10, 0, tzinfo=UTC), late=True)
+    ok(["round", "remind", "2026-H1"])
+
+    output = ok(["round", "status", "2026-H1"])
+
+    assert "geopend 01-07-2026 09:30 door admin" in output
+    assert "Uiterste datum: 12-08-2026. Tijden in UTC." in output
+    assert "reminder:3" in output and "gepland" in output
+    lines = {line.split()[0]: line.split() for line in output.splitlines() if line}
+    assert lines["Utrecht"][1:] == ["gemeente", "20-08-2026", "10:00", "1", "0", "ja", "-"]
+    assert lines["Zeist"][1:] == ["gemeente", "-", "-", "1", "-", "veiligthuis@zeist.nl"]
+    assert "1 van 2 ingestuurd, 1 ontbreken." in output
+
+
+def test_round_remind_goes_only_to_the_missing_and_at_most_once_a_day(
+    cli_db: str, smtp_sink: Any
+) -> None:
+    assert "nog niet geopend" in fails(["round", "remind", "2026-H1", "--dry-run"])
+    ok(["round", "open", "2026-H1"])
+    smtp_sink.wait_for(3)
+    store_utrecht(cli_db, NOW)
+
+    dry = ok(["round", "remind", "2026-H1", "--dry-run"])
+    assert "herinnering Zeist (gemeente): veiligthuis@zeist.nl, wth@zeist.nl" in dry
+    assert "Utrecht" not in dry and len(replies(cli_db)) == 3
+
+    ok(["round", "remind", "2026-H1"])
+    assert sorted(r for m in smtp_sink.wait_for(5)[3:] for r in m.rcpt_tos) == [
+        "veiligthuis@zeist.nl", "wth@zeist.nl"]
+    assert "herinnering Zeist (gemeente): niets" in ok(["round", "remind", "2026-H1"])
+    assert len(replies(cli_db)) == 5
