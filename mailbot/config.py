@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     from_name: str = "Monitoringsysteem Huisverbod"
     admin_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Half-year reports (mailbot/reports): who gets them, the small-number rule, feedback.
+    report_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    report_threshold: int = 5  # published counts from 1 to threshold-1 are shown as "<threshold"
+    report_feedback: bool = True  # each municipality that submitted gets its own comparison
+
     require_dmarc: bool = False
     authserv_id: str = ""
 
@@ -72,7 +77,7 @@ class Settings(BaseSettings):
     round_timezone: str = "Europe/Amsterdam"
     round_seconds: int = 300  # how often the daemon looks whether a round step is due
 
-    @field_validator("admin_addresses", mode="before")
+    @field_validator("admin_addresses", "report_addresses", mode="before")
     @classmethod
     def _split_addresses(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -1,19 +1,42 @@
-"""Exports of the stored figures; the long CSV format is part of the external contract."""
+"""Exports of the stored figures, exact (no small-number rule): CSV, XLSX and JSON, long or wide.
+
+The long CSV format (`period,organisation,form,question,value`) is part of the external
+contract. Wide has one row per organisation and period (and revision, with history) and one
+column per question.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from mailbot.forms import load_form
+from mailbot.forms import KINDS, load_form
 from mailbot.models import Organisation
+from mailbot.reports import xlsx
 from mailbot.submissions import current_rows
 
 LONG_HEADER = ("period", "organisation", "form", "question", "value")
 HISTORY_HEADER = (*LONG_HEADER, "revision", "submitted_at", "form_version")
+WIDE_HEADER = ("period", "organisation", "code", "region", "form")
+REVISION_HEADER = ("revision", "submitted_at", "form_version")
+FORMATS = ("csv", "xlsx", "json")
+
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which figures an export holds and in which shape."""
+
+    period: str | None = None
+    history: bool = False
+    kind: str | None = None
+    wide: bool = False
 
 
 def _order(kind: str, question: str) -> int:
@@ -23,14 +46,14 @@ def _order(kind: str, question: str) -> int:
 
 def long_rows(
     session: Session, period: str | None = None, history: bool = False,
-    org: Organisation | None = None,
-) -> list[tuple[object, ...]]:
+    org: Organisation | None = None, kind: str | None = None,
+) -> list[Row]:
     """One row per answer of the current revision (or of every revision with history)."""
     rows = []
     for sub, org_row, answer in current_rows(session, period, history, org):
-        row: tuple[object, ...] = (
-            sub.period, org_row.name, sub.form_kind, answer.question, answer.value
-        )
+        if kind is not None and sub.form_kind != kind:
+            continue
+        row: Row = (sub.period, org_row.name, sub.form_kind, answer.question, answer.value)
         if history:
             row += (sub.revision, sub.created_at.isoformat(), sub.form_version)
         rows.append((sub.period, org_row.name, sub.form_kind, sub.revision,
@@ -39,13 +62,73 @@ def long_rows(
     return [item[-1] for item in rows]
 
 
-def to_csv(header: Iterable[str], rows: Iterable[tuple[object, ...]]) -> str:
+def wide_keys(kinds: Iterable[str]) -> list[str]:
+    """The question columns for these form kinds: the municipal keys first, no key twice."""
+    keys: list[str] = []
+    for kind in sorted(set(kinds), key=KINDS.index):
+        keys += [key for key in load_form(kind).keys if key not in keys]
+    return keys
+
+
+def wide_rows(session: Session, selection: Selection) -> tuple[list[str], list[Row]]:
+    """One row per organisation, period and form (and revision with history)."""
+    grouped: dict[Row, dict[str, int]] = {}
+    for sub, org, answer in current_rows(session, selection.period, selection.history):
+        if selection.kind is not None and sub.form_kind != selection.kind:
+            continue
+        head: Row = (sub.period, org.name, org.code or "", org.region or "", sub.form_kind)
+        if selection.history:
+            head += (sub.revision, sub.created_at.isoformat(), sub.form_version)
+        grouped.setdefault(head, {})[answer.question] = answer.value
+    kinds = [selection.kind] if selection.kind else {head[4] for head in grouped}
+    keys = wide_keys(kinds)  # type: ignore[arg-type]
+    header = [*WIDE_HEADER, *(REVISION_HEADER if selection.history else ()), *keys]
+    rows = [(*head, *(answers.get(key) for key in keys))
+            for head, answers in sorted(grouped.items(), key=lambda item: _wide_order(item[0]))]
+    return header, rows
+
+
+def _wide_order(head: Row) -> tuple[object, ...]:
+    return (head[0], head[1], head[4], head[5] if len(head) > 5 else 0)
+
+
+def rows_for(session: Session, selection: Selection) -> tuple[list[str], list[Row]]:
+    """The header and rows of an export."""
+    if selection.wide:
+        return wide_rows(session, selection)
+    header = HISTORY_HEADER if selection.history else LONG_HEADER
+    rows = long_rows(session, selection.period, selection.history, kind=selection.kind)
+    return list(header), rows
+
+
+def to_csv(header: Iterable[str], rows: Iterable[Row]) -> str:
     """CSV text with a header row and \\n line endings."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
+
+
+def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
+    """A JSON array with one object per row; an empty answer is null."""
+    objects = [dict(zip(header, row, strict=True)) for row in rows]
+    return json.dumps(objects, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
+    """An XLSX workbook with one sheet `export`; numbers stay numbers."""
+    return xlsx.workbook([xlsx.Sheet("export", header, rows)])
+
+
+def export(session: Session, selection: Selection, format: str = "csv") -> bytes:
+    """The export in one of FORMATS, as bytes (UTF-8 for text formats)."""
+    header, rows = rows_for(session, selection)
+    if format == "xlsx":
+        return to_xlsx(header, rows)
+    if format == "json":
+        return to_json(header, rows).encode("utf-8")
+    return to_csv(header, rows).encode("utf-8")
 
 
 def export_csv(session: Session, period: str | None = None, history: bool = False) -> str:

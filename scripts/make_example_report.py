@@ -1,0 +1,81 @@
+"""Make docs/example-report/: the half-year report for synthetic figures, and the two mails.
+
+Every municipality of data/gemeenten_2025.csv and the ten police units submit over six half
+years (2023-H1 … 2025-H2) through `submissions.store`, in a throw-away SQLite database; then
+the report of 2025-H2 is written, and `reports.deliver` queues the analysts' mail and the
+feedback, of which the text of one of each is kept.
+
+    python scripts/make_example_report.py [--out docs/example-report]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mailbot import db, orgs
+from mailbot.config import Settings
+from mailbot.models import Reply
+from mailbot.periods import Period
+from mailbot.render import Renderer
+from mailbot.reports import build, deliver, synthetic, write
+
+PERIOD = Period(2025, 2)
+PERIODS = tuple(Period(year, half) for year in (2023, 2024, 2025) for half in (1, 2))
+NOW = datetime(2026, 2, 16, 9, 0, tzinfo=UTC)  # after the 2025-H2 round's deadline
+EXAMPLE_ORG = "Utrecht"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/example-report"))
+    out = parser.parse_args().out
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as directory:
+        engine = db.make_engine(f"sqlite:///{directory}/voorbeeld.db")
+        db.init(engine)
+        with db.session_scope(engine) as session:
+            synthetic.populate(session, NOW, synthetic.Plan(PERIODS))
+            orgs.add_address(session, NOW, EXAMPLE_ORG, "huisverbod@utrecht.example")
+        with Session(engine) as session:
+            paths = write(build(session, PERIOD, NOW), out, Renderer())
+        paths += keep_mails(engine, out)
+        engine.dispose()
+    for path in paths:
+        print(f"{path}  {path.stat().st_size:>8} bytes")
+    total = sum(path.stat().st_size for path in paths)
+    print(f"{len(paths)} files, {total // 1024} kB, in {time.perf_counter() - started:.1f} s")
+
+
+def keep_mails(engine: object, out: Path) -> list[Path]:
+    """Deliver, then keep the text of the analysts' mail and of one municipality's feedback."""
+    settings = Settings(database_url="sqlite://", report_addresses=["analist@voorbeeld.example"])
+    with db.session_scope(engine) as session:  # type: ignore[arg-type]
+        deliver(session, settings, Renderer(), NOW, PERIOD)
+    written = []
+    with Session(engine) as session:  # type: ignore[call-overload]
+        for kind, name in (("report", "mail-rapportage.txt"), ("feedback", "mail-feedback.txt")):
+            reply = session.exec(select(Reply).where(Reply.kind == kind)
+                                 .order_by(col(Reply.id))).first()
+            message: EmailMessage = email.message_from_bytes(  # type: ignore[assignment]
+                reply.raw, policy=policy.default)
+            body = message.get_body(("plain",))
+            text = f"Onderwerp: {message['Subject']}\n\n{body.get_content()}"  # type: ignore
+            (out / name).write_text(text, encoding="utf-8")
+            written.append(out / name)
+    return written
+
+
+if __name__ == "__main__":
+    main()
