@@ -39,8 +39,8 @@ class Selection:
     wide: bool = False
 
 
-def _order(kind: str, question: str) -> int:
-    keys = load_form(kind).keys
+def _order(kind: str, version: int, question: str) -> int:
+    keys = load_form(kind, version).keys
     return keys.index(question) if question in keys else len(keys)
 
 
@@ -57,7 +57,7 @@ def long_rows(
         if history:
             row += (sub.revision, sub.created_at.isoformat(), sub.form_version)
         rows.append((sub.period, org_row.name, sub.form_kind, sub.revision,
-                     _order(sub.form_kind, answer.question), row))
+                     _order(sub.form_kind, sub.form_version, answer.question), row))
     rows.sort(key=lambda item: item[:5])
     return [item[-1] for item in rows]
 

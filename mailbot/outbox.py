@@ -55,7 +55,8 @@ def compose(
     message["Subject"] = _clean(draft.rendered.subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-replied"
+    # RFC 3834: a reply to a mail is auto-replied; an invitation or notice is auto-generated.
+    message["Auto-Submitted"] = "auto-replied" if inbound is not None else "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     if inbound is not None and inbound.message_id:
         parent = f"<{_clean(inbound.message_id)}>"

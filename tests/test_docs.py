@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 import typer.main
-from jinja2 import UndefinedError
+from jinja2 import UndefinedError, meta
 
 from mailbot.cli import app
 from mailbot.render import Renderer, templates_dir
@@ -41,7 +41,21 @@ def test_the_readme_opens_with_the_two_commands() -> None:
 MAIL_TEMPLATES = sorted(p.name for p in templates_dir().glob("*.j2") if not p.name.startswith("_"))
 
 
+def _variables(renderer: Renderer, name: str) -> set[str]:
+    """Variables a template and the templates it includes use."""
+    source = renderer.env.loader.get_source(renderer.env, name)[0]  # type: ignore[union-attr]
+    tree = renderer.env.parse(source)
+    found = set(meta.find_undeclared_variables(tree))
+    for included in meta.find_referenced_templates(tree):
+        found |= _variables(renderer, included) if included else set()
+    return found
+
+
 @pytest.mark.parametrize("name", MAIL_TEMPLATES)
 def test_templates_refuse_undefined_variables(name: str) -> None:
+    renderer = Renderer()
+    if not _variables(renderer, name):
+        assert renderer.mail(name).subject  # a fixed text: nothing to leave undefined
+        return
     with pytest.raises(UndefinedError):
-        Renderer().mail(name)
+        renderer.mail(name)

@@ -23,6 +23,7 @@ def daemon_env(bot: Bot) -> dict[str, str]:
         "MAILBOT_IMAP_SECURITY": "none",
         "MAILBOT_SMTP_HOST": s.smtp_host, "MAILBOT_SMTP_PORT": str(s.smtp_port),
         "MAILBOT_SMTP_SECURITY": "none", "MAILBOT_FROM_ADDRESS": s.from_address,
+        "MAILBOT_ROUND_AUTO": "false",  # the daemon runs on the real clock
         "MAILBOT_POLL_SECONDS": "300",  # far away: only IDLE can make it answer in time
     })
     return env

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mailbot import db, health, orgs
+from mailbot import db, health, orgs, rounds
 from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -57,7 +57,7 @@ def template(
 
 
 def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
-    """Run the bot: the daemon, or with --once a single pass over inbox and outbox.
+    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, outbox).
 
     Example: mailbot run --once
     """
@@ -67,6 +67,8 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     db.init(engine)
     bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
     if once:
+        for step in rounds.tick(bot):
+            typer.echo(step)
         report = run_pass(bot)
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
         typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "

@@ -36,7 +36,7 @@ def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
     csv_rows = []
     for sub, _, answer in sorted(current_rows(ctx.session, org=org),
                                  key=lambda r: (r[0].period, r[0].form_kind)):
-        form = load_form(sub.form_kind)
+        form = load_form(sub.form_kind, sub.form_version)
         entry = periods[sub.period]
         entry.setdefault("revision", sub.revision)
         entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))

@@ -8,7 +8,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from mailbot import orgs
-from mailbot.forms import load_form
 from mailbot.models import Reply
 from mailbot.outcome import Context, Draft, Outcome
 
@@ -20,7 +19,7 @@ def login_failed(ctx: Context, sender: str, reason: str,
         ctx.settings.max_unknown_replies_per_day
     ):
         return Outcome("rejected", f"{reason} (not answered: daily cap)", extra)
-    rendered = ctx.renderer.mail("login_failed.txt.j2", org_field=load_form("gemeente").org_field)
+    rendered = ctx.renderer.mail("login_failed.txt.j2")
     return Outcome("rejected", reason, (Draft(sender, "login_failed", rendered), *extra))
 
 
