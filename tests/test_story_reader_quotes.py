@@ -9,6 +9,8 @@ replies taken from the SMTP sink and answered the way a mail client answers them
 from __future__ import annotations
 
 import html
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 
 from mailbot.mail.message import read
 from mailbot.pipeline import Bot, run_pass
-from tests.mails import thunderbird_reply
+from tests.mails import BOT, thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 from tests.test_reader_mailers import (
@@ -268,3 +270,22 @@ def _filled(line: str, values: dict[str, int]) -> str:
     if line.endswith(":") and key in values:
         return f"{line} {values[key]}"
     return line
+
+
+def test_a_thank_you_under_a_confirmation_gets_no_answer(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(reply_from("huisverbod@utrecht.nl"))
+    run_pass(bot)
+    [confirmation] = smtp_sink.wait_for(1)
+    thanks = EmailMessage()
+    thanks["From"] = "huisverbod@utrecht.nl"
+    thanks["To"] = BOT
+    thanks["Subject"] = f"RE: {confirmation.message['Subject']}"
+    thanks["Message-ID"] = make_msgid(domain="utrecht.nl")
+    thanks["In-Reply-To"] = confirmation.message["Message-ID"]
+    thanks.set_content("Dank u wel!\n\nMet vriendelijke groet,\nJan\n")
+    imap_account.append(thanks.as_bytes())
+
+    assert run_pass(bot).outcomes == {"ignored": 1}
+    assert len(smtp_sink.messages) == 1
