@@ -18,7 +18,7 @@ import pytest
 
 from mailbot.mail.message import read
 from mailbot.pipeline import Bot, run_pass
-from tests.mails import BOT, thunderbird_reply
+from tests.mails import thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 from tests.test_reader_mailers import (
@@ -145,10 +145,10 @@ def test_story_a_reply_to_the_confirmation_never_stores_the_figures_again(
     [confirmation] = smtp_sink.wait_for(1)
 
     imap_account.append(answer_in_outlook(confirmation, ["Zie hieronder, klopt."]))
-    assert run_pass(bot).outcomes == {"rejected": 1}
+    assert run_pass(bot).outcomes == {"ignored": 1}  # a remark needs no answer
 
     assert [s.revision for s in submissions(bot)] == [1]
-    assert "geen formulier gevonden" in smtp_sink.wait_for(2)[1].message["Subject"]
+    assert len(smtp_sink.messages) == 1
 
 
 def test_story_a_value_corrected_inside_the_quoted_problem_reply_is_not_taken(

@@ -103,11 +103,11 @@ def _answers_our_report(ctx: Context) -> bool:
 
 def _no_form(ctx: Context, sender: str) -> Outcome:
     """No form filled in; say so when the only figures are in a message the person quoted."""
-    if _answers_our_report(ctx):
-        # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
-        return Outcome("ignored", "remark on one of our replies, no form")
     form = load_form("gemeente")
     quoted = parse(ctx.mail.quoted, form, now=ctx.now) if ctx.mail.quoted else None
+    if _answers_our_report(ctx) and not (quoted and quoted.answers):
+        # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
+        return Outcome("ignored", "remark on one of our replies, no form")
     return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2", form=form,
                   org_name="", period="", quoted_figures=bool(quoted and quoted.answers))
 
