@@ -20,6 +20,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,20 +59,21 @@ def main() -> None:
     print(f"{len(paths)} files, {total // 1024} kB, in {time.perf_counter() - started:.1f} s")
 
 
-def keep_mails(engine: object, out: Path) -> list[Path]:
+def keep_mails(engine: Engine, out: Path) -> list[Path]:
     """Deliver, then keep the text of the analysts' mail and of one municipality's feedback."""
     settings = Settings(database_url="sqlite://", report_addresses=["analist@voorbeeld.example"])
-    with db.session_scope(engine) as session:  # type: ignore[arg-type]
+    with db.session_scope(engine) as session:
         deliver(session, settings, Renderer(), NOW, PERIOD)
     written = []
-    with Session(engine) as session:  # type: ignore[call-overload]
+    with Session(engine) as session:
         for kind, name in (("report", "mail-rapportage.txt"), ("feedback", "mail-feedback.txt")):
             reply = session.exec(select(Reply).where(Reply.kind == kind)
-                                 .order_by(col(Reply.id))).first()
-            message: EmailMessage = email.message_from_bytes(  # type: ignore[assignment]
-                reply.raw, policy=policy.default)
+                                 .order_by(col(Reply.id))).one()
+            message = email.message_from_bytes(reply.raw, policy=policy.default)
+            assert isinstance(message, EmailMessage)
             body = message.get_body(("plain",))
-            text = f"Onderwerp: {message['Subject']}\n\n{body.get_content()}"  # type: ignore
+            assert body is not None
+            text = f"Onderwerp: {message['Subject']}\n\n{body.get_content()}"
             (out / name).write_text(text, encoding="utf-8")
             written.append(out / name)
     return written

@@ -355,3 +355,25 @@ def test_the_charts_are_valid_png_images(world: World) -> None:
         with Image.open(io.BytesIO(raw)) as image:
             assert image.width >= 600 and image.height >= 300
             assert len(image.getcolors(256) or []) > 3  # drawn, not blank
+
+
+# --- the command ----------------------------------------------------------------------------
+
+def test_mailbot_report_writes_the_files_and_says_what_it_did(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from mailbot.cli import app
+
+    monkeypatch.setenv("MAILBOT_DATABASE_URL", str(world.engine.url))
+    monkeypatch.setenv("MAILBOT_REPORT_THRESHOLD", "10")
+    result = CliRunner().invoke(app, ["report", "--period", str(PERIOD), "--out",
+                                      str(tmp_path / "rapport")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    names = {path.name for path in (tmp_path / "rapport").iterdir()}
+    assert {"report.html", "report.xlsx", "report-landelijk.csv", "trend_landelijk.png"} <= names
+    assert f"{world.sums(PERIOD)['1']} opgelegde huisverboden" in result.output
+    assert "&lt;10" in (tmp_path / "rapport" / "report.html").read_text(encoding="utf-8")
+    bad = CliRunner().invoke(app, ["report", "--period", "2025-H3", "--out", str(tmp_path)])
+    assert bad.exit_code == 1 and "onbekende periode" in bad.output

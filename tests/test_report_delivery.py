@@ -160,3 +160,26 @@ def test_a_municipality_with_several_addresses_gets_one_mail_at_each(engine: Eng
     run(engine, settings(report_addresses=[]))
     recipients = [r.recipient for r in replies(engine, "feedback")]
     assert len(recipients) == 7 and "veilig-thuis@partner.example" in recipients
+
+
+def test_report_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILBOT_REPORT_ADDRESSES", "a@minjenv.example, b@vng.example")
+    monkeypatch.setenv("MAILBOT_REPORT_THRESHOLD", "10")
+    monkeypatch.setenv("MAILBOT_REPORT_FEEDBACK", "false")
+    config = Settings()
+    assert config.report_addresses == ["a@minjenv.example", "b@vng.example"]
+    assert (config.report_threshold, config.report_feedback) == (10, False)
+    monkeypatch.delenv("MAILBOT_REPORT_ADDRESSES")
+    assert Settings().report_addresses == []
+
+
+def test_a_period_without_figures_still_gives_a_report(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path}/leeg.db")
+    db.init(engine)
+    with db.session_scope(engine) as session:
+        orgs.add(session, NOW, "Utrecht", "gemeente", "GM0344", "Utrecht")
+        done = deliver(session, settings(), Renderer(), NOW, PERIOD)
+    assert (done.report_recipients, done.feedback_orgs) == (2, 0)
+    html = parsed(replies(engine, "report")[0]).get_body(("html",))
+    assert html is not None and "0 van 1" in html.get_content()
+    engine.dispose()
