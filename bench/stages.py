@@ -1,0 +1,187 @@
+"""Where the time of a pass goes, measured from outside mailbot by wrapping its functions.
+
+Timing is exclusive: when a timed function calls another one (an SQL statement inside `auth`,
+argon2 inside `auth`), the inner time counts for the inner stage only. So the stages and
+`other` (everything unwrapped: pipeline glue, handler logic) add up to the wall time of the
+pass. The database is two stages: `sql` is the time in the driver (statements, COMMIT and
+ROLLBACK round trips, the database's own work), `orm` what SQLAlchemy and SQLModel add around it
+(session calls such as `exec`, `get`, `refresh`, `flush`, `commit`).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+# Stages in the order the pipeline meets them; `other` is the rest.
+STAGES = ("fetch", "archive", "read", "classify", "parse", "auth", "argon2", "orm", "sql",
+          "render", "queue", "send", "move", "other")
+# The six stages of issue 8 and the fine stages they are made of.
+GROUPS = {
+    "fetch": ("fetch",),
+    "parse": ("archive", "read", "classify", "parse"),
+    "auth": ("auth", "argon2"),
+    "database": ("orm", "sql"),
+    "reply": ("render", "queue", "send"),
+    "move": ("move",),
+    "other": ("other",),
+}
+
+
+class Stopwatch:
+    """A stack of running stages; time always accrues to the innermost one."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])  # count, s
+        self.driver_calls: dict[str, int] = defaultdict(int)  # commit, rollback
+        self._stack = ["other"]
+        self._mark = time.perf_counter()
+
+    def enter(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self._stack[-1]] += now - self._mark
+        self._stack.append(stage)
+        self.calls[stage] += 1
+        self._mark = now
+
+    def leave(self) -> None:
+        now = time.perf_counter()
+        self.seconds[self._stack.pop()] += now - self._mark
+        self._mark = now
+
+    def reset(self) -> None:
+        """Forget what was timed so far (set-up); wrappers made earlier keep working."""
+        self.seconds.clear()
+        self.calls.clear()
+        self.statements.clear()
+        self.driver_calls.clear()
+        self._stack = ["other"]
+        self._mark = time.perf_counter()
+
+    def settle(self) -> None:
+        """Book the time since the last event, so the totals are up to date."""
+        self.enter("other")
+        self.leave()
+        self.calls["other"] -= 1
+
+    def timed(self, stage: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.enter(stage)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.leave()
+
+        wrapper.__bench_original__ = func  # type: ignore[attr-defined]
+        return wrapper
+
+
+def _targets() -> list[tuple[str, str, str]]:
+    """(module or class path, attribute, stage): what is wrapped."""
+    return [
+        ("mailbot.mail.imap:Mailbox", "fetch", "fetch"),
+        ("mailbot.mail.imap:Mailbox", "pending_uids", "fetch"),
+        ("mailbot.mail.imap:Mailbox", "move", "move"),
+        ("mailbot.archive", "archive", "archive"),
+        ("mailbot.mail.message", "read", "read"),
+        ("mailbot.classify", "classify", "classify"),
+        ("mailbot.parse", "parse", "parse"),
+        ("mailbot.auth", "authenticate", "auth"),
+        ("mailbot.passwords", "verify", "argon2"),
+        ("mailbot.render:Renderer", "mail", "render"),
+        ("mailbot.outbox", "queue", "queue"),
+        ("mailbot.outbox", "flush", "send"),
+        *[("sqlmodel:Session", name, "orm")
+          for name in ("exec", "execute", "get", "refresh", "flush", "commit", "scalar")],
+    ]
+
+
+def install(watch: Stopwatch, engine: Any) -> list[str]:
+    """Wrap every target wherever mailbot bound it; returns the stages that found nothing."""
+    import mailbot.pipeline  # noqa: F401  (imports every module a pass uses)
+
+    missing = []
+    for path, attribute, stage in _targets():
+        owner = _resolve(path)
+        original = getattr(owner, attribute, None) if owner is not None else None
+        if original is None:
+            missing.append(f"{path}.{attribute}")
+            continue
+        wrapper = watch.timed(stage, original)
+        setattr(owner, attribute, wrapper)
+        if ":" not in path:
+            _rebind(original, wrapper)
+    _time_driver(watch, engine)
+    return missing
+
+
+def _resolve(path: str) -> Any:
+    module_name, _, class_name = path.partition(":")
+    __import__(module_name)
+    module = sys.modules[module_name]
+    return getattr(module, class_name, None) if class_name else module
+
+
+def _rebind(original: Any, wrapper: Any) -> None:
+    """`from mailbot.x import f` made a second name for f: wrap it there too."""
+    for name, module in list(sys.modules.items()):
+        if not (name == "mailbot" or name.startswith("mailbot.")) or module is None:
+            continue
+        for attribute, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, attribute, wrapper)
+
+
+def _time_driver(watch: Stopwatch, engine: Any) -> None:
+    """Every SQL statement, also those the ORM issues on its own (lazy loads, flushes), and
+    every COMMIT and ROLLBACK (the pool rolls back each connection it gets back)."""
+    from sqlalchemy import event
+
+    running: list[tuple[str, float]] = []  # one statement at a time; a failed one gets no after
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        running[:] = [(statement, time.perf_counter())]
+        watch.enter("sql")
+
+    def after(*_: Any) -> None:
+        if running:
+            statement, started = running.pop()
+            watch.leave()
+            entry = watch.statements[" ".join(statement.split())[:160]]
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    event.listen(engine, "handle_error", after)
+    for name in ("do_commit", "do_rollback"):
+        setattr(engine.dialect, name, _counted(watch, name[3:], getattr(engine.dialect, name)))
+
+
+def _counted(watch: Stopwatch, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    timed = watch.timed("sql", func)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        watch.driver_calls[name] += 1
+        return timed(*args, **kwargs)
+
+    return wrapper
+
+
+def overhead_per_call() -> float:
+    """Seconds one timed call costs on this machine (wrapper, enter and leave)."""
+    watch = Stopwatch()
+    probe = watch.timed("probe", lambda: None)
+    rounds = 20_000
+    started = time.perf_counter()
+    for _ in range(rounds):
+        probe()
+    return (time.perf_counter() - started) / rounds
