@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def ensure_installed() -> None:
 
 @dataclass
 class Dovecot:
-    """One running Dovecot; `stop()` ends it."""
+    """One running Dovecot; `stop()` ends it, `halt()` and `resume()` restart it as it was."""
 
     host: str
     imap_port: int
@@ -99,14 +100,31 @@ class Dovecot:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def halt(self) -> None:
+        """Stop the server and every process it started, as `systemctl restart` does (an imap
+        process whose master is gone would serve its client on for a while); config and mail
+        stay."""
         if self.process.poll() is None:
+            children = _children(self.process.pid)
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+            for pid in children:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def resume(self) -> None:
+        """Start a halted server again on the same ports with the same mailboxes."""
+        if self.process.poll() is None:
+            return
+        self.process = _launch(self.directory / "dovecot.conf")
+        _wait_for_greeting(self)
 
     def account(self) -> ImapAccount:
         """A user nobody has used before, so each test starts with an empty mailbox."""
@@ -120,15 +138,29 @@ def start() -> Dovecot:
     imap_port, lmtp_port = free_port(), free_port()
     config = directory / "dovecot.conf"
     config.write_text(_config(directory, imap_port, lmtp_port))
-    process = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", str(config)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    server = Dovecot("127.0.0.1", imap_port, lmtp_port, directory, process)
+    server = Dovecot("127.0.0.1", imap_port, lmtp_port, directory, _launch(config))
     try:
         _wait_for_greeting(server)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after the last ")".
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _launch(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
 def _config(directory: Path, imap_port: int, lmtp_port: int) -> str:

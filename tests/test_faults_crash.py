@@ -1,0 +1,159 @@
+"""A crash between any two steps of a pass leaves a state the next pass finishes.
+
+The crash is a BaseException raised at the step (no `except Exception` catches it, as nothing
+catches SIGKILL); the next pass is a fresh one on the same database and mailbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosmtplib
+import pytest
+from sqlmodel import Session, select
+
+from mailbot import outbox, pipeline
+from mailbot.mail.imap import Mailbox
+from mailbot.models import Answer, Inbound, Reply, Submission
+from mailbot.pipeline import Bot, run_pass
+from tests.stories import FIGURES, reply_from, submissions
+
+UTRECHT = "huisverbod@utrecht.nl"
+
+
+class Killed(BaseException):
+    """The process died here."""
+
+
+def killed(*_args: object, **_kwargs: object) -> Any:
+    raise Killed
+
+
+def crash_once(monkeypatch: pytest.MonkeyPatch, target: object, name: str, bot: Bot) -> None:
+    """Run a pass that dies at `target.name`; the patch is gone afterwards."""
+    with monkeypatch.context() as patched:
+        patched.setattr(target, name, killed)
+        with pytest.raises(Killed):
+            run_pass(bot)
+
+
+def assert_finished_once(bot: Bot, imap_account: Any, smtp_sink: Any) -> None:
+    assert len(submissions(bot)) == 1
+    with Session(bot.engine) as session:
+        [reply] = session.exec(select(Reply)).all()
+        [inbound] = session.exec(select(Inbound)).all()
+    assert (reply.kind, reply.state) == ("confirmation", "sent")
+    assert (inbound.outcome, inbound.state) == ("processed", "filed")
+    [sent] = smtp_sink.wait_for(1)
+    assert "bevestiging Utrecht" in sent.message["Subject"]
+    assert imap_account.uids("INBOX") == [] and len(imap_account.uids("Verwerkt")) == 1
+
+
+def test_crash_after_archiving_before_handling(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, pipeline, "_claim", bot)
+    with Session(bot.engine) as session:
+        assert session.exec(select(Inbound.state)).one() == "new"  # the raw bytes are safe
+
+    run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_while_handling_waits_for_the_claim_to_go_stale(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, pipeline, "dispatch", bot)
+
+    assert run_pass(bot).handled == 0  # the claim might be a live worker's: leave it alone
+    assert submissions(bot) == [] and imap_account.uids("INBOX") != []
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_after_commit_before_sending(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, outbox, "flush", bot)
+    assert smtp_sink.messages == []
+
+    run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_after_commit_before_move(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, Mailbox, "move", bot)
+    assert imap_account.uids("INBOX") != []
+
+    assert run_pass(bot).sent == 0
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_in_the_middle_of_sending_sends_once_after_the_lease(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, aiosmtplib.SMTP, "sendmail", bot)  # claimed, not yet sent
+
+    assert run_pass(bot).sent == 0  # filed; the reply is leased to the dead sender a while
+    assert smtp_sink.messages == []
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_after_the_server_took_the_reply_resends_it_with_the_same_message_id(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one duplicate SMTP allows: the server said 250, the process died before recording
+    # it. The copy carries the same Message-ID, so the recipient's client shows it once.
+    imap_account.append(reply_from(UTRECHT))
+    sendmail = aiosmtplib.SMTP.sendmail
+
+    async def sent_then_killed(self: aiosmtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
+        await sendmail(self, *args, **kwargs)
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(aiosmtplib.SMTP, "sendmail", sent_then_killed)
+        with pytest.raises(Killed):
+            run_pass(bot)
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    run_pass(bot)
+
+    first, second = smtp_sink.wait_for(2)
+    assert first.message["Message-ID"] == second.message["Message-ID"]
+    assert len(submissions(bot)) == 1 and imap_account.uids("INBOX") == []
+
+
+def test_a_correction_never_overtakes_the_mail_a_dead_worker_was_handling(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 12}))
+    crash_once(monkeypatch, pipeline, "dispatch", bot)
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 13}))  # the correction
+
+    run_pass(bot)  # the first mail is still claimed: the correction must wait behind it
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    run_pass(bot)
+
+    with Session(bot.engine) as session:
+        current = session.exec(
+            select(Answer.value).join(Submission).where(Answer.question == "1")
+            .order_by(Submission.revision.desc())  # type: ignore[attr-defined]
+        ).first()
+    assert [s.revision for s in submissions(bot)] == [1, 2]
+    assert current == 13  # the last mail's figure
+    assert imap_account.uids("INBOX") == []
