@@ -164,14 +164,40 @@ def test_a_message_moved_back_into_the_inbox_is_filed_again_without_a_reply(
     assert imap_account.uids("INBOX") == []
 
 
+def three_messages(account: ImapAccount) -> Settings:
+    for n in range(3):
+        account.append(f"From: a@b.nl\r\nSubject: {n}\r\n\r\nx\r\n".encode())
+    return Settings(imap_host=account.host, imap_port=account.port, imap_user=account.user,
+                    imap_password=account.password, imap_security="none")
+
+
+def test_fetching_messages_another_worker_filed_meanwhile_skips_them(
+    imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = three_messages(imap_account)
+    with Mailbox(settings) as ours, Mailbox(settings) as theirs:
+        uids = ours.pending_uids()
+        fetch = type(ours._imap).fetch
+
+        def sizes_then_the_other_worker_files_two(client: Any, *args: Any) -> Any:
+            result = fetch(client, *args)
+            if client is ours._imap and args[1] == [b"RFC822.SIZE"]:
+                theirs.move(uids[:2], "Verwerkt")  # between our two FETCH commands
+            return result
+
+        monkeypatch.setattr(type(ours._imap), "fetch", sizes_then_the_other_worker_files_two)
+        fetched = ours.fetch(uids)
+
+    # Dovecot answers BODY[] NIL for the two that are gone; they must not look "too large"
+    # (an empty raw), which would quarantine a phantom copy of mail handled elsewhere.
+    assert [f.uid for f in fetched] == [uids[2]]
+    assert fetched[0].raw == b"From: a@b.nl\r\nSubject: 2\r\n\r\nx\r\n"
+
+
 def test_moving_messages_another_worker_already_filed_moves_the_rest(
     imap_account: ImapAccount,
 ) -> None:
-    for n in range(3):
-        imap_account.append(f"From: a@b.nl\r\nSubject: {n}\r\n\r\nx\r\n".encode())
-    settings = Settings(imap_host=imap_account.host, imap_port=imap_account.port,
-                        imap_user=imap_account.user, imap_password=imap_account.password,
-                        imap_security="none")
+    settings = three_messages(imap_account)
     with Mailbox(settings) as ours, Mailbox(settings) as theirs:
         uids = ours.pending_uids()
         theirs.move(uids[:2], "Verwerkt")  # the other daemon was quicker with two of them

@@ -85,7 +85,10 @@ class Mailbox:
         raws = {uid: b"" for uid, size in sizes.items() if size > limit}
         wanted = [uid for uid in uids if uid in sizes and uid not in raws]
         if wanted:
-            raws |= {uid: _body(item) for uid, item in self._imap.fetch(wanted, [PEEK]).items()}
+            bodies = self._imap.fetch(wanted, [PEEK]).items()
+            # BODY[] is NIL for a message another session expunged meanwhile: it is gone, not
+            # too large (and b"" would say "too large" to the caller).
+            raws |= {uid: bytes(item[BODY]) for uid, item in bodies if item.get(BODY) is not None}
         folder = self._settings.imap_folder
         # A UID missing here was expunged by someone else meanwhile: nothing left to handle.
         return [Fetched(folder, uidvalidity, uid, raws[uid], sizes[uid]) for uid in uids
@@ -206,10 +209,6 @@ def _close(client: IMAPClient) -> None:
     except (OSError, imaplib.IMAP4.error):
         with suppress(OSError, imaplib.IMAP4.error):
             client.shutdown()
-
-
-def _body(item: dict[bytes, Any]) -> bytes:
-    return bytes(item.get(BODY) or b"")
 
 
 def _announces_mail(responses: list[Any]) -> bool:
