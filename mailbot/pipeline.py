@@ -196,7 +196,6 @@ def _file_away(bot: Bot, mailbox: Mailbox, handled: list[tuple[int, Inbound]]) -
         session.exec(  # type: ignore[call-overload]
             update(Inbound)
             .execution_options(synchronize_session=False)
-        .execution_options(synchronize_session=False)
             .where(col(Inbound.id).in_(ids), col(Inbound.state) == "handled")
             .values(state="filed", filed_at=bot.clock.now())
         )
