@@ -179,7 +179,7 @@ def _claim(session: Session, reply: Reply, now: datetime, lease: timedelta) -> b
     session.commit()
     if result.rowcount != 1:
         return False
-    session.refresh(reply)
+    session.refresh(reply, ["state", "next_attempt_at"])
     return True
 
 

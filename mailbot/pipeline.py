@@ -144,7 +144,7 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
     session.commit()
     if result.rowcount != 1:
         return False
-    session.refresh(inbound)
+    session.refresh(inbound, ["state", "claimed_at"])  # not the raw blob again
     return True
 
 
