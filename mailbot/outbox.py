@@ -89,7 +89,10 @@ def queue(
     `basis` names what caused a reply without an inbound message (an admin action), so the
     same action cannot queue the same mail twice.
     """
-    capped = not draft.sensitive and draft.to not in settings.admin_addresses
+    # The cap stops mail loops, so it counts answers to inbound mail only; what the bot sends
+    # by itself (round mail, reports) is bounded by its milestones and must not be dropped.
+    capped = (inbound is not None and not draft.sensitive
+              and draft.to not in settings.admin_addresses)
     if capped and replies_today(session, draft.to, now) >= settings.max_replies_per_day:
         log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
         return None

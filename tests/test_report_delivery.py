@@ -88,6 +88,18 @@ def test_the_report_goes_to_every_analyst_once(any_engine: Engine) -> None:
     assert sum(key.startswith(f"feedback:{PERIOD}:") for key in keys) == 6
 
 
+def test_the_daily_reply_cap_does_not_drop_the_report(engine: Engine) -> None:
+    # The cap stops reply loops; an analyst who mailed the bot often today still gets it.
+    config = settings()
+    with db.session_scope(engine) as session:
+        for number in range(config.max_replies_per_day):
+            session.add(Reply(recipient=ANALYSTS[0], subject="Re: x", kind="help",
+                              message_id=f"<cap{number}@test>", raw=b"", created_at=NOW,
+                              next_attempt_at=NOW))
+    assert run(engine, config) == (2, 6)
+    assert [r.recipient for r in replies(engine, "report")] == ANALYSTS
+
+
 def test_the_report_mail_has_text_and_html_bodies_and_both_files(engine: Engine) -> None:
     run(engine, settings())
     message = parsed(replies(engine, "report")[0])

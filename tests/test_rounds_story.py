@@ -29,6 +29,7 @@ from tests.servers.smtp_sink import SinkMessage
 from tests.stories import ADMIN, FIGURES, SECRET, ZEIST_SECRET, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"
+ANALYST = "analyse@wodc.example"
 ZEIST = ("wth@zeist.nl", "veiligthuis@zeist.nl")
 
 
@@ -82,7 +83,8 @@ def round_bot(bot: Bot) -> Iterator[Bot]:
 def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
     round_bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
-    bot = round_bot
+    bot = Bot(settings=round_bot.settings.model_copy(update={"report_addresses": [ANALYST]}),
+              engine=round_bot.engine, clock=round_bot.clock, renderer=round_bot.renderer)
     assert tick_at(bot, at(6, 30, 13)) == []
     assert tick_at(bot, at(7, 1, 5, 59)) == []  # 07:59 in Amsterdam: not yet
 
@@ -129,13 +131,26 @@ def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
         assert tick_at(restarted, at(8, 7, 7)) == []
         assert tick_at(bot, at(8, 7, 8)) == []  # the old daemon, still running, does nothing
 
-        # 13 August, the day after the deadline: one overview to the admins.
-        assert tick_at(restarted, at(8, 13)) == ["round 2026-H1: overview to the admins, 1 missing"]
-        overview = smtp_sink.wait_for(9)[8]
-        assert overview.rcpt_tos == [ADMIN]
-        text = overview.message.get_content()
+        # 13 August, the day after the deadline: one overview to the admins, the report to
+        # the analysts, and Utrecht (the only one that submitted) its own comparison.
+        assert tick_at(restarted, at(8, 13)) == [
+            "round 2026-H1: overview to the admins, 1 missing",
+            "round 2026-H1: report to 1 analyst(s), feedback to 1 municipality(ies)",
+        ]
+        by_kind = {m.rcpt_tos[0]: m for m in smtp_sink.wait_for(11)[8:]}
+        text = by_kind[ADMIN].message.get_content()
         assert "Zeist (gemeente): veiligthuis@zeist.nl, wth@zeist.nl" in text
         assert "Utrecht" not in text
+        report = by_kind[ANALYST].message
+        assert report["Subject"].endswith("rapportage 1e halfjaar 2026")
+        assert "1 van 2" in report.get_body(("plain",)).get_content()  # invited: Utrecht, Zeist
+        attached = sorted(part.get_filename() for part in report.iter_attachments())
+        assert attached == ["huisverbod-2026-H1.html", "huisverbod-2026-H1.xlsx"]
+        assert "uw cijfers naast regio en land" in by_kind[UTRECHT].message["Subject"]
+        with Session(bot.engine) as session:
+            step = rounds.view(session, bot.settings, Period(2026, 1)).steps[-1]
+        assert step.name == "report" and step.done is not None
+        assert step.done.detail == "1 analist(en), 1 terugkoppeling(en)"
         assert tick_at(restarted, at(8, 14)) == [] and tick_at(bot, at(9, 1)) == []
     finally:
         restarted.engine.dispose()
@@ -147,11 +162,12 @@ def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
     assert run_pass(bot).outcomes == {"processed": 1}
     late = next(s for s in submissions(bot) if s.late)
     assert late.period == "2026-H1"
-    assert "na de uiterste datum" in smtp_sink.wait_for(10)[9].message.get_content()
+    assert "na de uiterste datum" in smtp_sink.wait_for(12)[11].message.get_content()
 
-    assert kinds(bot) == {"invitation": 3, "reminder": 4, "round_overview": 1, "confirmation": 2}
-    assert len(smtp_sink.messages) == 10
-    assert len({m.message["Message-ID"] for m in smtp_sink.messages}) == 10
+    assert kinds(bot) == {"invitation": 3, "reminder": 4, "round_overview": 1, "report": 1,
+                          "feedback": 1, "confirmation": 2}
+    assert len(smtp_sink.messages) == 12
+    assert len({m.message["Message-ID"] for m in smtp_sink.messages}) == 12
 
 
 def test_a_daemon_down_over_the_opening_day_opens_the_round_when_it_starts(

@@ -92,6 +92,14 @@ def uninvited(session: Session, period: Period) -> list[Addressed]:
     return planned
 
 
+def asked(session: Session, period: Period) -> list[int]:
+    """The organisations a round asked for figures: those invited, and any that answered."""
+    invited = select(RoundMail.organisation_id).where(
+        RoundMail.period == str(period), RoundMail.kind == "invitation")
+    answered = select(Submission.organisation_id).where(Submission.period == str(period))
+    return sorted(set(session.exec(invited).all()) | set(session.exec(answered).all()))
+
+
 def bounced(session: Session, org: Organisation, since: datetime) -> tuple[str, ...]:
     """Addresses of the organisation reported undeliverable since a moment."""
     query = select(AuditEvent.detail).distinct().where(
@@ -190,8 +198,7 @@ def _queue(
         return False
     reply = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
                          basis=basis)
-    if reply is None:
-        log.warning("round %s: %s for %s not queued (daily cap)", round_.period, kind, org.name)
+    if reply is None:  # queued before under the same Message-ID
         return False
     session.flush()
     assert org.id is not None  # a stored organisation

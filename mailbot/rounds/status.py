@@ -19,7 +19,7 @@ from mailbot.rounds.timeline import Timeline, timeline
 class Step:
     """One scheduled step of a round: when it falls and, once done, what happened."""
 
-    name: str  # open | reminder:14 | overview
+    name: str  # open | reminder:14 | overview | report
     at: datetime
     done: Milestone | None
 
@@ -54,7 +54,7 @@ def view(session: Session, settings: Settings, period: Period) -> RoundView:
     plan = timeline(settings, period, round_.deadline if round_ else None)
     moments = [("open", plan.opens)]
     moments += [(r.step, r.at) for r in plan.reminders]
-    moments.append(("overview", plan.overview))
+    moments += [("overview", plan.overview), ("report", plan.overview)]
     steps = tuple(Step(name, at, _done(session, period, name, round_)) for name, at in moments)
     standings = tuple(_standing(session, org, period, round_) for org in active(session))
     return RoundView(period, round_, plan, steps, standings)

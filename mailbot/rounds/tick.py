@@ -1,4 +1,5 @@
-"""The daemon's round job: open due rounds, send due reminders and the overview, once each.
+"""The daemon's round job: open due rounds, send due reminders, the overview and the report,
+once each.
 
 State lives in the database only (milestones recorded in the transaction that queues the
 mail), so the job can run any time, on any number of daemons, and after downtime it catches
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from mailbot import health, milestones
+from mailbot import health, milestones, reports
 from mailbot.models import Round
 from mailbot.periods import Period
-from mailbot.rounds.mailing import milestone_key, open_round, overview, remind
+from mailbot.reports.figures import invited_ids
+from mailbot.rounds.mailing import asked, milestone_key, open_round, overview, remind
 from mailbot.rounds.timeline import is_after, timeline
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def tick(bot: Bot) -> list[str]:
     done = [
         line
         for period in (latest.previous(), latest)
-        for step in (_open, _remind, _overview)
+        for step in (_open, _remind, _overview, _report)
         if (line := _in_transaction(bot, step, period, now)) is not None
     ]
     for line in done:
@@ -119,3 +121,23 @@ def _overview(session: Session, bot: Bot, period: Period, now: datetime) -> str 
     milestones.record(session, key, now, "sent")
     absent = overview(session, bot.settings, bot.renderer, now, round_)
     return f"round {period}: overview to the admins, {len(absent)} missing"
+
+
+def _report(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+    """With the overview, the report to the analysts and each submitter's feedback, once.
+
+    The response rate counts the organisations the round invited (and any that answered
+    without an invitation), not whoever is active on the day the report is made.
+    """
+    round_ = session.get(Round, str(period))
+    key = milestone_key(period, "report")
+    if round_ is None or milestones.reached(session, key):
+        return None
+    if now < timeline(bot.settings, period, round_.deadline).overview:
+        return None
+    delivery = reports.deliver(session, bot.settings, bot.renderer, now, period,
+                               invited=invited_ids(asked(session, period)))
+    milestones.record(session, key, now, f"{delivery.report_recipients} analist(en), "
+                                          f"{delivery.feedback_orgs} terugkoppeling(en)")
+    return (f"round {period}: report to {delivery.report_recipients} analyst(s), "
+            f"feedback to {delivery.feedback_orgs} municipality(ies)")
