@@ -73,10 +73,15 @@ def label_owner(label: str, key: str, labels: dict[str, str]) -> str | None:
     Conservative: a label only belongs elsewhere when another label shares more of its words,
     so every shortening of the right label passes. Words under four letters do not count.
     """
+    return _label_owner(label, key, tuple(labels.items()))
+
+
+@lru_cache(maxsize=16384)  # the same template lines arrive in every mail of a round
+def _label_owner(label: str, key: str, labels: tuple[tuple[str, str], ...]) -> str | None:
     words = label_words(label)
     if not words:
         return None
-    scores = {k: overlap(words, label_words(text)) for k, text in labels.items()}
+    scores = {k: overlap(words, label_words(text)) for k, text in labels}
     best = max(scores, key=lambda k: scores[k])
     if scores[best] > scores[key]:
         return best

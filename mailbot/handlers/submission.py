@@ -60,16 +60,24 @@ def read(ctx: Context, form: Form) -> Reading:
     Without a `Periode:` line the period is that of the round replied to, else the one in the
     subject, else the one in our quoted form.
     """
-    ours = our_quoted_form(ctx, form)
     # A reply to an invitation or reminder is about that round's period, written or not.
-    default = (rounds.period_replied_to(ctx.session, ctx.mail)
-               or period_from_subject(ctx.mail.subject) or (ours.period if ours else None))
+    default = rounds.period_replied_to(ctx.session, ctx.mail) or period_from_subject(
+        ctx.mail.subject)
     fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default)
-    if fresh.answers or ours is None:
+    if fresh.answers:
+        # Our quoted form matters only for the period, when no other source gives one; reading
+        # it for every mail would double the cost of the common case.
+        if default is None and fresh.period_text is None:
+            ours = our_quoted_form(ctx, form)
+            if ours is not None and ours.period is not None:
+                return parse(ctx.mail.fresh, form, now=ctx.now, default_period=ours.period)
+        return fresh
+    ours = our_quoted_form(ctx, form)
+    if ours is None:
         return fresh
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
-    return parse(combined, form, now=ctx.now, default_period=default)
+    return parse(combined, form, now=ctx.now, default_period=default or ours.period)
 
 
 # The bot's replies about figures it already received; quoting one quotes a submission.

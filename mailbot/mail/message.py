@@ -53,7 +53,7 @@ class MailView:
 def read(raw: bytes) -> MailView:
     """Read a raw message; ValueError only for input no mail client would produce."""
     try:
-        message = message_from_bytes(raw, policy=policy.default)
+        message = message_from_bytes(raw, policy=policy.compat32)
         text = tidy(_text(message, 0))
     except RecursionError as error:  # the stdlib parser recurses once per nesting level
         raise ValueError("MIME structure nested too deeply to read") from error
