@@ -15,12 +15,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout.
+
+    A database error never shows the statement's parameters (raw mail, secret hashes): it is
+    logged and may be stored as a quarantine reason.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
