@@ -10,7 +10,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mailbot.mail.imap import Fetched
 from mailbot.models import Inbound
@@ -61,16 +61,32 @@ def _message_id(value: object) -> str | None:
     return text[:500] or None
 
 
-def archive(session: Session, fetched: Fetched, now: datetime) -> Inbound:
-    """The stored row for this message, inserted (and committed) when it is new."""
+def unseen(session: Session, batch: list[Fetched]) -> set[int]:
+    """The UIDs of the batch's messages that have no archived row yet, in one query."""
+    keys = {dedupe_key(fetched)[0]: fetched.uid for fetched in batch}
+    if not keys:
+        return set()
+    query = select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(list(keys)))
+    return set(keys.values()) - {keys[key] for key in session.exec(query)}
+
+
+def archive(
+    session: Session, fetched: Fetched, now: datetime, *, seen: bool = True
+) -> tuple[Inbound, bool]:
+    """The stored row for this message and whether the caller now holds its claim.
+
+    A message not seen before is inserted (and committed) already claimed, state `working`,
+    so archiving and claiming cost one commit. `seen` is False when `unseen` found no row.
+    """
     key, content_hash, message_id = dedupe_key(fetched)
-    existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
-    if existing is not None:
-        return existing
+    if seen:
+        existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
+        if existing is not None:
+            return existing, False
     inbound = Inbound(
         dedupe_key=key, message_id=message_id, content_hash=content_hash, folder=fetched.folder,
         uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size, raw=fetched.raw,
-        received_at=now,
+        received_at=now, state="working", claimed_at=now,
     )
     session.add(inbound)
     try:
@@ -78,8 +94,8 @@ def archive(session: Session, fetched: Fetched, now: datetime) -> Inbound:
     except IntegrityError:
         # Another worker archived the same message a moment ago: use its row.
         session.rollback()
-        return session.exec(select(Inbound).where(Inbound.dedupe_key == key)).one()
-    return inbound
+        return session.exec(select(Inbound).where(Inbound.dedupe_key == key)).one(), False
+    return inbound, True
 
 
 def redact(inbound: Inbound, secret: str | None) -> None:

@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
-from mailbot.archive import archive
+from mailbot.archive import archive, unseen
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
@@ -26,7 +26,7 @@ from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
 from mailbot.mail.message import read
 from mailbot.models import Inbound
-from mailbot.outcome import Context, Outcome
+from mailbot.outcome import Context
 from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Renderer
 
@@ -86,39 +86,49 @@ def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, I
     The rest waits for a later pass: a correction must never be stored before the mail it
     corrects, and two workers must never store revisions of one municipality side by side.
     """
+    with Session(bot.engine) as session:
+        new = unseen(session, batch)
     handled: list[tuple[int, Inbound]] = []
     for fetched in batch:
-        inbound = process(bot, fetched)
+        inbound = process(bot, fetched, seen=fetched.uid not in new)
         if inbound is None:
             return handled, True
         handled.append((fetched.uid, inbound))
     return handled, False
 
 
-def process(bot: Bot, fetched: Fetched) -> Inbound | None:
+def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
-    None when another worker holds the message right now.
+    None when another worker holds the message right now. `seen` False skips looking for an
+    archived copy (the caller looked for the whole batch).
     """
     started = time.monotonic()
     with Session(bot.engine, expire_on_commit=False) as session:
-        inbound = archive(session, fetched, bot.clock.now())
-        if inbound.state in ("handled", "filed"):
-            return inbound
-        if not _claim(bot, session, inbound):
-            return None
+        inbound, claimed = archive(session, fetched, bot.clock.now(), seen=seen)
+        if not claimed:
+            if inbound.state in ("handled", "filed"):
+                return inbound
+            if not _claim(bot, session, inbound):
+                return None
+        # Handlers may change the row (sender, kind, a masked secret); it is written once, by
+        # `_record`, instead of at every flush a handler's queries cause.
+        session.expunge(inbound)
+        archived = inbound.raw
         try:
-            _handle(bot, session, inbound)
+            _handle(bot, session, inbound, archived)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
-            session.refresh(inbound)
-            if isinstance(exc, IntegrityError) and inbound.state in ("handled", "filed"):
+            state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
+            if isinstance(exc, IntegrityError) and state in ("handled", "filed"):
                 # Another worker took over a stale claim and committed first: its outcome stands.
+                inbound.state = state
                 return inbound
             log.exception("quarantined inbound=%s", inbound.id)
             # The first line only: a database error goes on with the statement's parameters.
             first_line = str(exc).partition("\n")[0]
-            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}")
+            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}",
+                        _written(inbound, archived))
     log.info(
         "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
         inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
@@ -128,7 +138,8 @@ def process(bot: Bot, fetched: Fetched) -> Inbound | None:
 
 
 def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
-    """Atomically take the message: new, or claimed by a worker whose claim has gone stale."""
+    """Atomically take an archived message: new, or claimed by a worker whose claim has gone
+    stale."""
     now = bot.clock.now()
     stale = now - timedelta(seconds=bot.settings.claim_seconds)
     result = session.exec(  # type: ignore[call-overload]
@@ -148,9 +159,9 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
     return True
 
 
-def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
+def _handle(bot: Bot, session: Session, inbound: Inbound, archived: bytes) -> None:
     if not inbound.raw:
-        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
+        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes", {})
         return
     mail = read(inbound.raw)
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
@@ -160,27 +171,44 @@ def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
     outcome = dispatch(inbound.kind, ctx)
     for index, draft in enumerate(outcome.replies):
         outbox.queue(session, bot.settings, now, draft, inbound, index)
-    _record(bot, session, inbound, outcome)
-
-
-def _record(bot: Bot, session: Session, inbound: Inbound, outcome: Outcome) -> None:
     folders = {
         "processed": bot.settings.imap_done_folder,
         "rejected": bot.settings.imap_rejected_folder,
         "ignored": bot.settings.imap_rejected_folder,
     }
     inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
-    inbound.target_folder = folders[outcome.status]
-    inbound.state, inbound.handled_at = "handled", bot.clock.now()
-    session.add(inbound)
-    session.commit()
+    _record(bot, session, inbound, folders[outcome.status], _written(inbound, archived))
 
 
-def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> None:
+def _written(inbound: Inbound, archived: bytes) -> dict[str, object]:
+    """What reading and handling the message changed in its row."""
+    changed: dict[str, object] = {
+        "sender": inbound.sender, "subject": inbound.subject, "kind": inbound.kind}
+    if inbound.raw is not archived:  # a typed secret was masked
+        changed["raw"] = inbound.raw
+    return changed
+
+
+def _quarantine(
+    bot: Bot, session: Session, inbound: Inbound, reason: str, changed: dict[str, object]
+) -> None:
     inbound.outcome, inbound.reason = "quarantined", reason[:500]
-    inbound.target_folder = bot.settings.imap_quarantine_folder
+    _record(bot, session, inbound, bot.settings.imap_quarantine_folder, changed)
+
+
+def _record(
+    bot: Bot, session: Session, inbound: Inbound, folder: str, changed: dict[str, object]
+) -> None:
+    """Write the outcome (and what the handler changed) and commit the whole transaction."""
+    inbound.target_folder = folder
     inbound.state, inbound.handled_at = "handled", bot.clock.now()
-    session.add(inbound)
+    session.exec(  # type: ignore[call-overload]
+        update(Inbound)
+        .execution_options(synchronize_session=False)
+        .where(col(Inbound.id) == inbound.id)
+        .values(state=inbound.state, handled_at=inbound.handled_at, outcome=inbound.outcome,
+                reason=inbound.reason, target_folder=folder, **changed)
+    )
     session.commit()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosmtplib
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from mailbot import outbox, pipeline
@@ -52,10 +53,31 @@ def assert_finished_once(bot: Bot, imap_account: Any, smtp_sink: Any) -> None:
 def test_crash_after_archiving_before_handling(
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A new message is archived already claimed (one commit for both): the raw bytes are safe,
+    # and the next pass leaves the message to the dead worker until its claim goes stale.
     imap_account.append(reply_from(UTRECHT))
-    crash_once(monkeypatch, pipeline, "_claim", bot)
+    crash_once(monkeypatch, pipeline, "_handle", bot)
     with Session(bot.engine) as session:
-        assert session.exec(select(Inbound.state)).one() == "new"  # the raw bytes are safe
+        inbound = session.exec(select(Inbound)).one()
+    assert inbound.state == "working" and b"Utrecht" in inbound.raw
+
+    assert run_pass(bot).handled == 0
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_an_archived_unclaimed_message_is_claimed_and_handled_at_once(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows in state "new" (archived by an earlier version, or released by an admin) are taken
+    # by the claim UPDATE without waiting.
+    imap_account.append(reply_from(UTRECHT))
+    crash_once(monkeypatch, pipeline, "_handle", bot)
+    with Session(bot.engine) as session:
+        session.exec(update(Inbound).values(state="new", claimed_at=None))  # type: ignore[call-overload]
+        session.commit()
 
     run_pass(bot)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 from mailbot.config import Settings
 from mailbot.models import Inbound
 from mailbot.outbox import compose
-from mailbot.outcome import Draft
+from mailbot.outcome import Attachment, Draft
 from mailbot.render import Rendered
 
 SETTINGS = Settings(from_address="monitoring@huisverbod.test")
@@ -33,3 +35,32 @@ def test_line_breaks_in_a_subject_never_become_headers() -> None:
     message = compose(DRAFT, SETTINGS, NOW, "<r@huisverbod.test>", None)
     assert message["Bcc"] is None
     assert message["Subject"] == "Onderwerp Bcc: boef@elders.nl"
+
+
+def parsed(draft: Draft) -> EmailMessage:
+    raw = compose(draft, SETTINGS, NOW, "<r@huisverbod.test>", None).as_bytes()
+    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+
+
+def test_a_dutch_subject_and_body_arrive_as_written() -> None:
+    subject = "Monitoringsysteem Huisverbod: bevestiging Súdwest-Fryslân 2026-H1, ’s-Hertogenbosch"
+    message = parsed(Draft("a@b.nl", "x", Rendered(subject, "Geachte heer/mevrouw,\nSúdwest\n")))
+    assert message["Subject"] == subject
+    assert message.get_content() == "Geachte heer/mevrouw,\nSúdwest\n"
+    assert message["Content-Transfer-Encoding"] == "8bit"
+
+
+def test_a_body_line_longer_than_smtp_allows_goes_quoted_printable() -> None:
+    body = "Uw regel: " + "9" * 3000 + "\n"  # an echoed line from a hostile mail
+    message = parsed(Draft("a@b.nl", "x", Rendered("Onderwerp", body)))
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    assert message.get_content() == body
+
+
+def test_a_mail_with_html_and_a_file_keeps_both() -> None:
+    draft = Draft("a@b.nl", "report", Rendered("Rapportage", "tekst\n"),
+                  (Attachment("cijfers é.csv", "text/csv", b"a;b\n"),), html="<p>tekst</p>")
+    message = parsed(draft)
+    assert message.get_body(("html",)).get_content() == "<p>tekst</p>\n"  # type: ignore[union-attr]
+    [file] = message.iter_attachments()
+    assert file.get_filename() == "cijfers é.csv" and file.get_content() == "a;b\n"
