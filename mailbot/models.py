@@ -98,6 +98,8 @@ class Inbound(SQLModel, table=True):
     target_folder: str | None = None
     handled_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     filed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    # A quarantined message an admin has seen (`mailbot quarantine dismiss`); the row stays.
+    dismissed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class Submission(SQLModel, table=True):
@@ -148,6 +150,8 @@ class Reply(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_column=_when())
     sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    # A failed reply an admin has seen (`mailbot outbox dismiss`); the row stays.
+    dismissed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class Request(SQLModel, table=True):

@@ -6,11 +6,11 @@ import sys
 
 import typer
 
-from mailbot.cli import admin, common, data, mailbox, rounds
+from mailbot.cli import admin, common, data, mailbox, quarantine, rounds
 
 app = typer.Typer(help="mailbot: het Monitoringsysteem Huisverbod per e-mail.",
                   no_args_is_help=True, add_completion=False)
-for module in (mailbox, admin, data, rounds):
+for module in (mailbox, admin, data, rounds, quarantine):
     module.register(app)
 
 

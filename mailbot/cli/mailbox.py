@@ -81,6 +81,9 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
 def status() -> None:
     """Show the bot's health; exit code 1 when an operator is needed (for monitors).
 
+    Quarantined mail and failed replies count until an admin dismisses them
+    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`).
+
     Example: mailbot status || echo "look at mailbot"
     """
     with common.session() as session:

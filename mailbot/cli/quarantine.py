@@ -1,0 +1,100 @@
+"""What `mailbot status` warns about until an admin has seen it: quarantined mail and failed
+replies, listed and dismissed. Dismissing keeps the row and the mail; it only stops the alarm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from mailbot import health
+from mailbot.cli import common
+
+quarantine_app = typer.Typer(help="Mail the bot could not or would not read.",
+                             no_args_is_help=True)
+outbox_app = typer.Typer(help="Replies the mail server refused for good.", no_args_is_help=True)
+
+Ids = Annotated[list[int] | None,
+                typer.Argument(metavar="ID...", help="numbers from the list", show_default=False)]
+AllOption = Annotated[bool, typer.Option("--all", help="every one not dismissed yet")]
+Dismisser = Callable[[Session, datetime, list[int] | None], health.Dismissal]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `quarantine` and `outbox` command groups to the main app."""
+    quarantine_app.command("list")(quarantine_list)
+    quarantine_app.command("dismiss")(quarantine_dismiss)
+    outbox_app.command("failed")(outbox_failed)
+    outbox_app.command("dismiss")(outbox_dismiss)
+    app.add_typer(quarantine_app, name="quarantine")
+    app.add_typer(outbox_app, name="outbox")
+
+
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="also the dismissed ones")] = False,
+) -> None:
+    """List quarantined mail: number, received, sender, reason, the folder it was moved to.
+
+    Example: mailbot quarantine list
+    """
+    with common.session() as session:
+        rows = health.quarantined(session, include_dismissed=all_)
+    for row in rows:
+        typer.echo(f"{row.id:>4}  {row.received_at:%Y-%m-%d %H:%M}  "
+                   f"{row.sender or '(geen afzender)'}  {row.target_folder or '-'}  "
+                   f"{row.reason or ''}{_seen(row.dismissed_at)}".rstrip())
+    if not rows:
+        typer.echo("Geen berichten in quarantaine.")
+
+
+def quarantine_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
+    """Mark quarantined mail as seen, so `mailbot status` no longer counts it; it stays stored.
+
+    Example: mailbot quarantine dismiss 12 13
+    """
+    _dismiss(health.dismiss_quarantined, ids, all_)
+
+
+def outbox_failed(
+    all_: Annotated[bool, typer.Option("--all", help="also the dismissed ones")] = False,
+) -> None:
+    """List replies that could not be delivered: number, queued, recipient, kind, error.
+
+    Example: mailbot outbox failed
+    """
+    with common.session() as session:
+        rows = health.failed_replies(session, include_dismissed=all_)
+    for row in rows:
+        typer.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.recipient}  "
+                   f"{row.kind}  {row.last_error or ''}{_seen(row.dismissed_at)}".rstrip())
+    if not rows:
+        typer.echo("Geen mislukte antwoorden.")
+
+
+def outbox_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
+    """Mark failed replies as seen, so `mailbot status` no longer counts them; they stay stored.
+
+    Example: mailbot outbox dismiss 7
+    """
+    _dismiss(health.dismiss_failed, ids, all_)
+
+
+def _dismiss(dismiss: Dismisser, ids: list[int] | None, all_: bool) -> None:
+    if bool(ids) == all_:
+        common.fail("noem een of meer nummers, of --all")
+    with common.session() as session:
+        done = dismiss(session, common.now(), None if all_ else ids)
+    if done.dismissed:
+        typer.echo(f"Afgehandeld: {', '.join(map(str, done.dismissed))}")
+    if done.already:
+        typer.echo(f"Al eerder afgehandeld: {', '.join(map(str, done.already))}")
+    if not done.dismissed and not done.already:
+        typer.echo("Niets af te handelen.")
+
+
+def _seen(dismissed_at: datetime | None) -> str:
+    return f"  (afgehandeld {dismissed_at:%Y-%m-%d %H:%M})" if dismissed_at else ""
