@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -9,6 +11,7 @@ class AddressError(ValueError):
     """An address that is not a usable e-mail address; the message says why."""
 
 
+@lru_cache(maxsize=4096)  # every mail's sender is normalised, and senders repeat
 def normalise(address: str) -> str:
     """The canonical, lower-cased form used for storage and matching (no DNS check)."""
     text = address.strip()

@@ -36,7 +36,8 @@ def dedupe_key(fetched: Fetched) -> tuple[str, str, str | None]:
         place = f"{fetched.folder}:{fetched.uidvalidity}:{fetched.uid}"
         return f"big:{place}:{fetched.size}", f"size:{fetched.size}", None
     content_hash = hashlib.sha256(raw).hexdigest()
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536])
+    blank = _BLANK_LINE.search(raw, 0, 65536)
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:blank.end() if blank else 65536])
     message_id = _message_id(headers.get("Message-ID"))
     if message_id:
         return f"mid:{message_id}", content_hash, message_id
