@@ -15,7 +15,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, String, cast, exists, func, literal, update
+from sqlalchemy import Engine, String, bindparam, cast, exists, func, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -132,7 +132,11 @@ def queue(
         return None
     cause = inbound.dedupe_key if inbound is not None else (basis or f"{draft.kind}:{now}")
     message_id = reply_message_id(cause, draft.kind, index, settings)
-    if session.exec(select(Reply.id).where(Reply.message_id == message_id)).first():
+    # A reply to a mail is queued in the transaction that marks the mail handled, so it cannot
+    # exist yet (a second worker on the same mail fails on the unique Message-ID instead).
+    if inbound is None and session.exec(
+        select(Reply.id).where(Reply.message_id == message_id)
+    ).first():
         return None
     message = compose(draft, settings, now, message_id, inbound)
     reply = Reply(
@@ -232,16 +236,19 @@ def _claim(session: Session, replies: list[Reply], now: datetime, lease: timedel
     return mine
 
 
+# Built once with bound parameters: compiled once, not for every reply.
+_ATTEMPT = {name: bindparam(name)
+            for name in ("state", "attempts", "sent_at", "next_attempt_at", "last_error")}
+_WRITE_ATTEMPT = (update(Reply).where(col(Reply.id) == bindparam("row")).values(_ATTEMPT)
+                  .execution_options(synchronize_session=False))
+_WRITE_ATTEMPT_AND_WIPE = _WRITE_ATTEMPT.values(raw=b"")
+
+
 def _save(session: Session, reply: Reply) -> None:
     """Record one attempt at once, so a crash after it never sends the reply again."""
-    wiped = {"raw": b""} if reply.sensitive and not reply.raw else {}
-    session.exec(  # type: ignore[call-overload]
-        update(Reply)
-        .where(col(Reply.id) == reply.id)
-        .values(state=reply.state, attempts=reply.attempts, sent_at=reply.sent_at,
-                next_attempt_at=reply.next_attempt_at, last_error=reply.last_error, **wiped)
-        .execution_options(synchronize_session=False)
-    )
+    wiped = reply.sensitive and not reply.raw
+    values = {"row": reply.id, **{name: getattr(reply, name) for name in _ATTEMPT}}
+    session.execute(_WRITE_ATTEMPT_AND_WIPE if wiped else _WRITE_ATTEMPT, values)
     session.commit()
 
 

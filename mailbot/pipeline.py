@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -127,8 +127,7 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
             log.exception("quarantined inbound=%s", inbound.id)
             # The first line only: a database error goes on with the statement's parameters.
             first_line = str(exc).partition("\n")[0]
-            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}",
-                        _written(inbound, archived))
+            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}", archived)
     log.info(
         "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
         inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
@@ -161,7 +160,7 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
 
 def _handle(bot: Bot, session: Session, inbound: Inbound, archived: bytes) -> None:
     if not inbound.raw:
-        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes", {})
+        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes", archived)
         return
     mail = read(inbound.raw)
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
@@ -177,38 +176,38 @@ def _handle(bot: Bot, session: Session, inbound: Inbound, archived: bytes) -> No
         "ignored": bot.settings.imap_rejected_folder,
     }
     inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
-    _record(bot, session, inbound, folders[outcome.status], _written(inbound, archived))
-
-
-def _written(inbound: Inbound, archived: bytes) -> dict[str, object]:
-    """What reading and handling the message changed in its row."""
-    changed: dict[str, object] = {
-        "sender": inbound.sender, "subject": inbound.subject, "kind": inbound.kind}
-    if inbound.raw is not archived:  # a typed secret was masked
-        changed["raw"] = inbound.raw
-    return changed
+    _record(bot, session, inbound, folders[outcome.status], archived)
 
 
 def _quarantine(
-    bot: Bot, session: Session, inbound: Inbound, reason: str, changed: dict[str, object]
+    bot: Bot, session: Session, inbound: Inbound, reason: str, archived: bytes
 ) -> None:
     inbound.outcome, inbound.reason = "quarantined", reason[:500]
-    _record(bot, session, inbound, bot.settings.imap_quarantine_folder, changed)
+    _record(bot, session, inbound, bot.settings.imap_quarantine_folder, archived)
 
 
-def _record(
-    bot: Bot, session: Session, inbound: Inbound, folder: str, changed: dict[str, object]
-) -> None:
-    """Write the outcome (and what the handler changed) and commit the whole transaction."""
+# Built once with bound parameters: the statement is compiled once, not for every message.
+_OUTCOME = {
+    "state": bindparam("state"), "handled_at": bindparam("handled_at"),
+    "outcome": bindparam("outcome"), "reason": bindparam("reason"),
+    "target_folder": bindparam("target_folder"), "sender": bindparam("sender"),
+    "subject": bindparam("subject"), "kind": bindparam("kind"),
+}
+_WRITE_OUTCOME = (update(Inbound).where(col(Inbound.id) == bindparam("row"))
+                  .values(_OUTCOME).execution_options(synchronize_session=False))
+_WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
+
+
+def _record(bot: Bot, session: Session, inbound: Inbound, folder: str, archived: bytes) -> None:
+    """Write the outcome and what reading changed (sender, kind, a masked secret in the raw
+    bytes), and commit the whole transaction."""
     inbound.target_folder = folder
     inbound.state, inbound.handled_at = "handled", bot.clock.now()
-    session.exec(  # type: ignore[call-overload]
-        update(Inbound)
-        .execution_options(synchronize_session=False)
-        .where(col(Inbound.id) == inbound.id)
-        .values(state=inbound.state, handled_at=inbound.handled_at, outcome=inbound.outcome,
-                reason=inbound.reason, target_folder=folder, **changed)
-    )
+    values = {"row": inbound.id, **{name: getattr(inbound, name) for name in _OUTCOME}}
+    if inbound.raw is archived:
+        session.execute(_WRITE_OUTCOME, values)
+    else:  # a typed secret was masked
+        session.execute(_WRITE_OUTCOME_AND_RAW, {**values, "raw": inbound.raw})
     session.commit()
 
 
