@@ -87,7 +87,7 @@ def archive(
     inbound = Inbound(
         dedupe_key=key, message_id=message_id, content_hash=content_hash, folder=fetched.folder,
         uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size, raw=fetched.raw,
-        received_at=now, state="working", claimed_at=now,
+        received_at=now, state="working", claimed_at=now, attempts=1,
     )
     session.add(inbound)
     try:

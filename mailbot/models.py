@@ -92,6 +92,8 @@ class Inbound(SQLModel, table=True):
     # -> filed (moved out of the inbox)
     state: str = Field(default="new", index=True)
     claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    # Claims taken; a message whose worker died this often is quarantined, not tried again.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     kind: str | None = None
     outcome: str | None = None
     reason: str | None = None

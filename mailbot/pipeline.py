@@ -32,6 +32,8 @@ from mailbot.render import Renderer
 
 log = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 3  # workers a message may see die while they handle it
+
 
 @dataclass
 class PassReport:
@@ -111,6 +113,14 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
                 return inbound
             if not _claim(bot, session, inbound):
                 return None
+            if inbound.attempts > MAX_ATTEMPTS:
+                # Each earlier worker died on it (a crash no `except` catches, or the kernel's
+                # OOM killer): trying again would stop the mail behind it for good.
+                session.expunge(inbound)
+                _quarantine(bot, session, inbound,
+                            f"worker stopped {inbound.attempts - 1} times on this message",
+                            inbound.raw)
+                return inbound
         # Handlers may change the row (sender, kind, a masked secret); it is written once, by
         # `_record`, instead of at every flush a handler's queries cause.
         session.expunge(inbound)
@@ -149,12 +159,12 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
             or_(col(Inbound.state) == "new",
                 and_(col(Inbound.state) == "working", col(Inbound.claimed_at) < stale)),
         )
-        .values(state="working", claimed_at=now)
+        .values(state="working", claimed_at=now, attempts=col(Inbound.attempts) + 1)
     )
     session.commit()
     if result.rowcount != 1:
         return False
-    session.refresh(inbound, ["state", "claimed_at"])  # not the raw blob again
+    session.refresh(inbound, ["state", "claimed_at", "attempts"])  # not the raw blob again
     return True
 
 

@@ -179,3 +179,22 @@ def test_a_correction_never_overtakes_the_mail_a_dead_worker_was_handling(
     assert [s.revision for s in submissions(bot)] == [1, 2]
     assert current == 13  # the last mail's figure
     assert imap_account.uids("INBOX") == []
+
+
+def test_a_mail_that_kills_its_worker_three_times_is_quarantined_and_the_next_one_goes_on(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    for _ in range(3):  # e.g. the OOM killer, every time this mail is read
+        crash_once(monkeypatch, pipeline, "dispatch", bot)
+        bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 13}))
+
+    assert run_pass(bot).outcomes == {"quarantined": 1, "processed": 1}
+
+    with Session(bot.engine) as session:
+        first = session.exec(select(Inbound).order_by(Inbound.id)).first()  # type: ignore[arg-type]
+    assert first is not None and first.attempts == 4
+    assert first.reason == "worker stopped 3 times on this message"
+    assert len(imap_account.uids("Quarantaine")) == 1 and imap_account.uids("INBOX") == []
+    assert [s.revision for s in submissions(bot)] == [1]
