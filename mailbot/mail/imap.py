@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import suppress
@@ -192,6 +193,7 @@ def _connect(settings: Settings) -> IMAPClient:
         ssl=settings.imap_security == "ssl",
         timeout=TIMEOUT,
     )
+    _quiet(client)
     try:
         if settings.imap_security == "starttls":
             client.starttls()
@@ -200,6 +202,15 @@ def _connect(settings: Settings) -> IMAPClient:
         _close(client)
         raise
     return client
+
+
+def _quiet(client: IMAPClient) -> None:
+    """No protocol trace nobody reads: imapclient sets imaplib's debug level to 5 and hands its
+    messages to a logger, so imaplib formats every response with repr() before the logger drops
+    it; for a 25 MB message that is two transient texts of 26 MB each (and the CPU to make them).
+    Kept when that logger would show it."""
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
 
 
 def _close(client: IMAPClient) -> None:

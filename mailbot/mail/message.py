@@ -17,6 +17,7 @@ from email.utils import collapse_rfc2231_value, getaddresses
 from itertools import groupby
 from types import MappingProxyType
 
+from mailbot.mail import large
 from mailbot.mail.html import html_to_text
 from mailbot.mail.quotes import split
 
@@ -53,7 +54,8 @@ class MailView:
 def read(raw: bytes) -> MailView:
     """Read a raw message; ValueError only for input no mail client would produce."""
     try:
-        message = message_from_bytes(raw, policy=policy.compat32)
+        # A large message is parsed without its attachments' bodies (mailbot.mail.large).
+        message = message_from_bytes(large.readable(raw, policy.compat32), policy=policy.compat32)
         text = tidy(_text(message, 0))
     except RecursionError as error:  # the stdlib parser recurses once per nesting level
         raise ValueError("MIME structure nested too deeply to read") from error
