@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from mailbot.forms import KINDS, load_form
 from mailbot.models import Organisation
+from mailbot.progress import Progress
 from mailbot.reports import xlsx
 from mailbot.submissions import current_rows
 
@@ -121,14 +122,25 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
     return xlsx.workbook([xlsx.Sheet("export", header, rows)])
 
 
-def export(session: Session, selection: Selection, format: str = "csv") -> bytes:
-    """The export in one of FORMATS, as bytes (UTF-8 for text formats)."""
+def export(session: Session, selection: Selection, format: str = "csv",
+           progress: Progress | None = None) -> bytes:
+    """The export in one of FORMATS, as bytes (UTF-8 for text formats); a step per row."""
     header, rows = rows_for(session, selection)
+    progress = progress or Progress()
+    progress.start(len(rows))
+    counted = _counted(rows, progress)
     if format == "xlsx":
-        return to_xlsx(header, rows)
+        return to_xlsx(header, counted)
     if format == "json":
-        return to_json(header, rows).encode("utf-8")
-    return to_csv(header, rows).encode("utf-8")
+        return to_json(header, counted).encode("utf-8")
+    return to_csv(header, counted).encode("utf-8")
+
+
+def _counted(rows: Iterable[Row], progress: Progress) -> Iterator[Row]:
+    """The rows, counting each on the progress as the writer takes it."""
+    for row in rows:
+        yield row
+        progress.advance()
 
 
 def export_csv(session: Session, period: str | None = None, history: bool = False) -> str:

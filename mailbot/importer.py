@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from mailbot import orgs
 from mailbot.models import Alias, Organisation
 from mailbot.names import name_key
+from mailbot.progress import Progress
 
 # Our field -> the headers that may carry it, best first.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -116,9 +117,11 @@ def _refuse_duplicates(rows: list[ImportRow]) -> None:
             seen[key] = row.line
 
 
-def apply(session: Session, now: datetime, rows: list[ImportRow],
-          kind: str = "gemeente") -> ImportResult:
-    """Create or update an organisation per row (not committed; the caller's transaction)."""
+def apply(session: Session, now: datetime, rows: list[ImportRow], kind: str = "gemeente",
+          progress: Progress | None = None) -> ImportResult:
+    """Create or update an organisation per row, a progress step each (the caller commits)."""
+    progress = progress or Progress()
+    progress.start(len(rows))
     created = updated = unchanged = 0
     for row in rows:
         org = _match(session, row, kind)
@@ -129,6 +132,7 @@ def apply(session: Session, now: datetime, rows: list[ImportRow],
             updated += 1
         else:
             unchanged += 1
+        progress.advance()
     if created or updated:
         orgs.audit(session, now, "admin", "org.import", None,
                    f"{created} nieuw, {updated} bijgewerkt, {unchanged} ongewijzigd")

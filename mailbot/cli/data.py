@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mailbot import importer
+from mailbot import importer, progress
 from mailbot.cli import common
 from mailbot.cli.admin import org_app
 from mailbot.config import Settings
@@ -45,8 +45,8 @@ def export(
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
     parsed = str(common.period(period)) if period else None
     selection = Selection(period=parsed, history=history, kind=kind, wide=wide)
-    with common.session() as session:
-        content = export_figures(session, selection, format)
+    with progress.bar("Exporteren") as steps, common.session() as session:
+        content = export_figures(session, selection, format, steps)
     if out is None:
         sys.stdout.write(content.decode("utf-8"))
     else:
@@ -69,9 +69,11 @@ def report(
 
     parsed = common.period(period)
     started = time.perf_counter()
-    with common.session() as session:
-        built = reports.build(session, parsed, common.now(), Settings().report_threshold)
-    paths = reports.write(built, out, Renderer())
+    # One bar for both: it pulses while the figures are computed, then counts the files.
+    with progress.bar("Rapportage maken") as steps:
+        with common.session() as session:
+            built = reports.build(session, parsed, common.now(), Settings().report_threshold)
+        paths = reports.write(built, out, Renderer(), steps)
     for path in paths:
         typer.echo(f"{path}  ({path.stat().st_size // 1024 or 1} kB)")
     summary = built.summary
@@ -99,7 +101,7 @@ def org_import(
     except (OSError, UnicodeDecodeError) as exc:
         common.fail(f"kan {file} niet lezen: {exc}")
         raise
-    with common.session() as session:
-        result = importer.apply(session, common.now(), importer.read(text), kind)
+    with progress.bar("Organisaties inlezen") as steps, common.session() as session:
+        result = importer.apply(session, common.now(), importer.read(text), kind, steps)
     typer.echo(f"Nieuw: {result.created}, bijgewerkt: {result.updated}, "
                f"ongewijzigd: {result.unchanged}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mailbot import rounds
+from mailbot import progress, rounds
 from mailbot.cli import common
 from mailbot.config import Settings
 from mailbot.periods import Period
@@ -42,11 +42,13 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
             _echo_plan("uitnodiging", plan)
             typer.echo("Niets verstuurd (--dry-run).")
             return
-        round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
-                                            parsed, "admin")
+        with progress.bar("Uitnodigingen klaarzetten") as steps:
+            round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
+                                                parsed, "admin", steps)
     _echo_plan("uitnodiging", invited)
     typer.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
-    common.flush(settings)
+    with progress.bar("Uitnodigingen versturen"):  # no count: the outbox sends what is due
+        common.flush(settings)
 
 
 def round_status(period: str) -> None:
@@ -88,9 +90,11 @@ def round_remind(period: str, dry_run: DryRun = False) -> None:
             typer.echo("Niets verstuurd (--dry-run).")
             return
         step = f"manual:{rounds.local_day(settings, now)}"
-        reminded = rounds.remind(session, settings, Renderer(), now, round_, step)
+        with progress.bar("Herinneringen klaarzetten") as steps:
+            reminded = rounds.remind(session, settings, Renderer(), now, round_, step, steps)
     _echo_plan("herinnering", reminded)
-    common.flush(settings)
+    with progress.bar("Herinneringen versturen"):  # no count: the outbox sends what is due
+        common.flush(settings)
 
 
 def _echo_plan(what: str, plan: list[rounds.Addressed]) -> None:

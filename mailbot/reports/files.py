@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mailbot.export import to_csv
+from mailbot.progress import Progress
 from mailbot.render import Renderer
 from mailbot.reports import html, xlsx
 from mailbot.reports.cells import Table, plain
@@ -33,17 +34,24 @@ def workbook(report: Report) -> bytes:
     return xlsx.workbook(sheets, created=report.generated_at)
 
 
-def write(report: Report, out: Path, renderer: Renderer) -> list[Path]:
-    """Write every file of the report into `out` (created when missing); returns the paths."""
+def write(report: Report, out: Path, renderer: Renderer,
+          progress: Progress | None = None) -> list[Path]:
+    """Write every file of the report into `out` (created when missing); a step per file."""
+    progress = progress or Progress()
+    progress.start(2 + len(report.tables) + len(report.charts))
     out.mkdir(parents=True, exist_ok=True)
     written = [out / HTML_NAME, out / XLSX_NAME]
     written[0].write_text(html.render(report, renderer), encoding="utf-8")
+    progress.advance()
     written[1].write_bytes(workbook(report))
+    progress.advance()
     for table in report.tables.values():
         path = out / csv_name(table)
         path.write_text(csv_text(table), encoding="utf-8")
         written.append(path)
+        progress.advance()
     for name, png in report.charts.items():
         (out / name).write_bytes(png)
         written.append(out / name)
+        progress.advance()
     return written

@@ -18,6 +18,7 @@ from mailbot.forms import load_form
 from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
 from mailbot.outcome import Draft
 from mailbot.periods import Period
+from mailbot.progress import Progress
 from mailbot.render import Rendered, Renderer
 from mailbot.rounds.timeline import deadline_for, local_day
 
@@ -111,11 +112,12 @@ def bounced(session: Session, org: Organisation, since: datetime) -> tuple[str, 
 
 def open_round(
     session: Session, settings: Settings, renderer: Renderer, now: datetime, period: Period,
-    opened_by: str,
+    opened_by: str, progress: Progress | None = None,
 ) -> tuple[Round, list[Addressed]]:
     """Open the round (once) and invite every address not invited yet; the caller commits.
 
-    Run again, it invites only organisations and addresses added since.
+    Run again, it invites only organisations and addresses added since. A progress step per
+    organisation.
     """
     require_ended(period, now)
     round_ = session.get(Round, str(period))
@@ -125,28 +127,39 @@ def open_round(
                        deadline=deadline_for(settings, period, local_day(settings, now)))
         session.add(round_)
         session.flush()
+    progress = progress or Progress()
+    plan = uninvited(session, period)
+    progress.start(len(plan))
     invited = []
-    for planned in uninvited(session, period):
+    for planned in plan:
         rendered = _render(renderer, "invitation.txt.j2", round_, planned.org)
         sent = tuple(a for a in planned.addresses
                      if _queue(session, settings, now, round_, planned.org, a, "invitation", "",
                                rendered))
         invited.append(Addressed(planned.org, sent))
+        progress.advance()
     return round_, invited
 
 
 def remind(
     session: Session, settings: Settings, renderer: Renderer, now: datetime, round_: Round,
-    step: str,
+    step: str, progress: Progress | None = None,
 ) -> list[Addressed]:
-    """Remind every organisation still missing, at each of its addresses; the caller commits."""
+    """Remind every organisation still missing, at each of its addresses; the caller commits.
+
+    A progress step per organisation.
+    """
+    progress = progress or Progress()
+    absent = missing(session, Period.parse(round_.period))
+    progress.start(len(absent))
     reminded = []
-    for planned in missing(session, Period.parse(round_.period)):
+    for planned in absent:
         rendered = _render(renderer, "reminder.txt.j2", round_, planned.org)
         sent = tuple(a for a in planned.addresses
                      if _queue(session, settings, now, round_, planned.org, a, "reminder", step,
                                rendered))
         reminded.append(Addressed(planned.org, sent))
+        progress.advance()
     return reminded
 
 
