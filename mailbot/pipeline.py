@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
-from mailbot.archive import archive, unseen
+from mailbot.archive import archive, masked, unseen
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
@@ -91,11 +91,15 @@ def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, I
     with Session(bot.engine) as session:
         new = unseen(session, batch)
     handled: list[tuple[int, Inbound]] = []
-    for fetched in batch:
-        inbound = process(bot, fetched, seen=fetched.uid not in new)
+    # A message leaves the batch when its turn comes, so that process() holds the only
+    # reference to its raw bytes (25 MB for a large mail) and can let go of them.
+    batch.reverse()
+    while batch:
+        uid = batch[-1].uid
+        inbound = process(bot, batch.pop(), seen=uid not in new)
         if inbound is None:
             return handled, True
-        handled.append((fetched.uid, inbound))
+        handled.append((uid, inbound))
     return handled, False
 
 
@@ -108,6 +112,7 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
     started = time.monotonic()
     with Session(bot.engine, expire_on_commit=False) as session:
         inbound, claimed = archive(session, fetched, bot.clock.now(), seen=seen)
+        del fetched  # inbound.raw holds the same bytes
         if not claimed:
             if inbound.state in ("handled", "filed"):
                 return inbound
@@ -118,15 +123,13 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
                 # OOM killer): trying again would stop the mail behind it for good.
                 session.expunge(inbound)
                 _quarantine(bot, session, inbound,
-                            f"worker stopped {inbound.attempts - 1} times on this message",
-                            inbound.raw)
+                            f"worker stopped {inbound.attempts - 1} times on this message")
                 return inbound
         # Handlers may change the row (sender, kind, a masked secret); it is written once, by
         # `_record`, instead of at every flush a handler's queries cause.
         session.expunge(inbound)
-        archived = inbound.raw
         try:
-            _handle(bot, session, inbound, archived)
+            _handle(bot, session, inbound)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
             state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
@@ -137,7 +140,7 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
             log.exception("quarantined inbound=%s", inbound.id)
             # The first line only: a database error goes on with the statement's parameters.
             first_line = str(exc).partition("\n")[0]
-            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}", archived)
+            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}")
     log.info(
         "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
         inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
@@ -168,9 +171,9 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
     return True
 
 
-def _handle(bot: Bot, session: Session, inbound: Inbound, archived: bytes) -> None:
+def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
     if not inbound.raw:
-        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes", archived)
+        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
         return
     mail = read(inbound.raw)
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
@@ -186,14 +189,12 @@ def _handle(bot: Bot, session: Session, inbound: Inbound, archived: bytes) -> No
         "ignored": bot.settings.imap_rejected_folder,
     }
     inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
-    _record(bot, session, inbound, folders[outcome.status], archived)
+    _record(bot, session, inbound, folders[outcome.status])
 
 
-def _quarantine(
-    bot: Bot, session: Session, inbound: Inbound, reason: str, archived: bytes
-) -> None:
+def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> None:
     inbound.outcome, inbound.reason = "quarantined", reason[:500]
-    _record(bot, session, inbound, bot.settings.imap_quarantine_folder, archived)
+    _record(bot, session, inbound, bot.settings.imap_quarantine_folder)
 
 
 # Built once with bound parameters: the statement is compiled once, not for every message.
@@ -208,13 +209,13 @@ _WRITE_OUTCOME = (update(Inbound).where(col(Inbound.id) == bindparam("row"))
 _WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
 
 
-def _record(bot: Bot, session: Session, inbound: Inbound, folder: str, archived: bytes) -> None:
+def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
     """Write the outcome and what reading changed (sender, kind, a masked secret in the raw
     bytes), and commit the whole transaction."""
     inbound.target_folder = folder
     inbound.state, inbound.handled_at = "handled", bot.clock.now()
     values = {"row": inbound.id, **{name: getattr(inbound, name) for name in _OUTCOME}}
-    if inbound.raw is archived:
+    if not masked(inbound):
         session.execute(_WRITE_OUTCOME, values)
     else:  # a typed secret was masked
         session.execute(_WRITE_OUTCOME_AND_RAW, {**values, "raw": inbound.raw})
