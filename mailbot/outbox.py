@@ -53,7 +53,10 @@ def compose(
 ) -> Message:
     """The complete outgoing message for a draft."""
     headers = _headers(draft, settings, now, message_id, inbound)
-    if draft.html is None and not draft.attachments:
+    # An address outside ASCII (SMTPUTF8) needs the modern header classes; only Subject is
+    # encoded by `_plain`.
+    addressed_in_ascii = all(value.isascii() for name, value in headers if name != "Subject")
+    if draft.html is None and not draft.attachments and addressed_in_ascii:
         return _plain(draft.rendered.body, headers)
     message = EmailMessage()
     for name, value in headers:
@@ -87,8 +90,8 @@ def _headers(
     return headers
 
 
-# Plain text replies (nearly all) are built with the compat32 classes: the same bytes on the
-# wire as EmailMessage gives, at a quarter of the cost (no header objects parsed and re-folded).
+# Plain text replies (nearly all) are built with the compat32 classes: an equivalent message to
+# what EmailMessage gives, at a quarter of the cost (no header objects parsed and re-folded).
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = None  # 8bit, as EmailMessage chooses for short lines
 _UTF8_QP = Charset("utf-8")

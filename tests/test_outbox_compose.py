@@ -64,3 +64,8 @@ def test_a_mail_with_html_and_a_file_keeps_both() -> None:
     assert message.get_body(("html",)).get_content() == "<p>tekst</p>\n"  # type: ignore[union-attr]
     [file] = message.iter_attachments()
     assert file.get_filename() == "cijfers é.csv" and file.get_content() == "a;b\n"
+
+
+def test_a_reply_to_an_address_outside_ascii_keeps_the_address_readable() -> None:
+    message = parsed(Draft("jurriën@gemeente.test", "x", Rendered("Onderwerp", "tekst\n")))
+    assert message["To"] == "jurriën@gemeente.test"
