@@ -8,6 +8,7 @@ from datetime import datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,9 +25,17 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
-def dedupe_key(fetched: Fetched) -> tuple[str, str, str | None]:
-    """(key, content hash, message id): the Message-ID when there is one, else a hash of what
-    the sender wrote (headers added by relays left out).
+class Identity(NamedTuple):
+    """What a message is known by in the archive."""
+
+    key: str
+    content_hash: str
+    message_id: str | None
+
+
+def dedupe_key(fetched: Fetched) -> Identity:
+    """(key, content hash, message id): the key is the Message-ID when there is one, else a
+    hash of what the sender wrote (headers added by relays left out).
 
     A second delivered copy or a re-fetch after a UIDVALIDITY change keeps its Message-ID and
     its written content, so it maps onto the row that is already there. A message too large to
@@ -35,14 +44,14 @@ def dedupe_key(fetched: Fetched) -> tuple[str, str, str | None]:
     raw = fetched.raw
     if not raw:
         place = f"{fetched.folder}:{fetched.uidvalidity}:{fetched.uid}"
-        return f"big:{place}:{fetched.size}", f"size:{fetched.size}", None
+        return Identity(f"big:{place}:{fetched.size}", f"size:{fetched.size}", None)
     content_hash = hashlib.sha256(raw).hexdigest()
     blank = _BLANK_LINE.search(raw, 0, 65536)
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:blank.end() if blank else 65536])
     message_id = _message_id(headers.get("Message-ID"))
     if message_id:
-        return f"mid:{message_id}", content_hash, message_id
-    return f"sha:{_written_hash(raw, headers)}", content_hash, None
+        return Identity(f"mid:{message_id}", content_hash, message_id)
+    return Identity(f"sha:{_written_hash(raw, headers)}", content_hash, None)
 
 
 def _written_hash(raw: bytes, headers: Message) -> str:
@@ -64,24 +73,24 @@ def _message_id(value: object) -> str | None:
     return text[:500] or None
 
 
-def unseen(session: Session, batch: list[Fetched]) -> set[int]:
-    """The UIDs of the batch's messages that have no archived row yet, in one query."""
-    keys = {dedupe_key(fetched)[0]: fetched.uid for fetched in batch}
+def archived(session: Session, keys: list[str]) -> set[str]:
+    """Which of these dedupe keys have an archived row: one query for a whole batch."""
     if not keys:
         return set()
-    query = select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(list(keys)))
-    return set(keys.values()) - {keys[key] for key in session.exec(query)}
+    return set(session.exec(select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(keys))))
 
 
 def archive(
-    session: Session, fetched: Fetched, now: datetime, *, seen: bool = True
+    session: Session, fetched: Fetched, now: datetime, identity: Identity | None = None, *,
+    seen: bool = True,
 ) -> tuple[Inbound, bool]:
     """The stored row for this message and whether the caller now holds its claim.
 
     A message not seen before is inserted (and committed) already claimed, state `working`,
-    so archiving and claiming cost one commit. `seen` is False when `unseen` found no row.
+    so archiving and claiming cost one commit. `identity` is `dedupe_key(fetched)` when the
+    caller has it; `seen` is False when `archived` found no row for it.
     """
-    key, content_hash, message_id = dedupe_key(fetched)
+    key, content_hash, message_id = identity or dedupe_key(fetched)
     if seen:
         existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
         if existing is not None:

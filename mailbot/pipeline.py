@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
-from mailbot.archive import archive, masked, unseen
+from mailbot.archive import Identity, archive, archived, dedupe_key, masked
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
@@ -88,22 +88,26 @@ def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, I
     The rest waits for a later pass: a correction must never be stored before the mail it
     corrects, and two workers must never store revisions of one municipality side by side.
     """
+    identities = [dedupe_key(fetched) for fetched in batch]
     with Session(bot.engine) as session:
-        new = unseen(session, batch)
+        stored = archived(session, [identity.key for identity in identities])
     handled: list[tuple[int, Inbound]] = []
     # A message leaves the batch when its turn comes, so that process() holds the only
     # reference to its raw bytes (25 MB for a large mail) and can let go of them.
     batch.reverse()
+    identities.reverse()
     while batch:
-        uid = batch[-1].uid
-        inbound = process(bot, batch.pop(), seen=uid not in new)
+        uid, identity = batch[-1].uid, identities.pop()
+        inbound = process(bot, batch.pop(), identity, seen=identity.key in stored)
         if inbound is None:
             return handled, True
         handled.append((uid, inbound))
     return handled, False
 
 
-def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
+def process(
+    bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True
+) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
     None when another worker holds the message right now. `seen` False skips looking for an
@@ -111,7 +115,7 @@ def process(bot: Bot, fetched: Fetched, *, seen: bool = True) -> Inbound | None:
     """
     started = time.monotonic()
     with Session(bot.engine, expire_on_commit=False) as session:
-        inbound, claimed = archive(session, fetched, bot.clock.now(), seen=seen)
+        inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
         del fetched  # inbound.raw holds the same bytes
         if not claimed:
             if inbound.state in ("handled", "filed"):

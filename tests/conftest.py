@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mailbot.clock import SystemClock
 from mailbot.pipeline import Bot
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres
@@ -60,3 +62,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def bot(imap_account: ImapAccount, smtp_sink: SmtpSink, database_url: str) -> Iterator[Bot]:
     """A bot wired to Dovecot, the sink and the database, with Utrecht and Zeist registered."""
     yield from make_bot(settings_for(imap_account, smtp_sink, database_url))
+
+
+@pytest.fixture
+def live_bot(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> Bot:
+    """The bot on the real clock (the CLI reads it), and the CLI pointed at its database."""
+    monkeypatch.setenv("MAILBOT_DATABASE_URL", bot.settings.database_url)
+    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
+    return dataclasses.replace(bot, clock=SystemClock())

@@ -3,7 +3,6 @@ when someone must act; one line per message, never a secret or a figure."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from typing import Any
@@ -14,21 +13,12 @@ from typer.testing import CliRunner
 
 from mailbot import health
 from mailbot.cli import app
-from mailbot.clock import SystemClock
 from mailbot.pipeline import Bot, run_pass
 from tests import brokenmail
 from tests.stories import FIGURES, SECRET, reply_from
 
 UTRECHT = "huisverbod@utrecht.nl"
 runner = CliRunner()
-
-
-@pytest.fixture
-def live_bot(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> Bot:
-    """The bot on the real clock (the CLI reads it), and the CLI pointed at its database."""
-    monkeypatch.setenv("MAILBOT_DATABASE_URL", bot.settings.database_url)
-    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
-    return dataclasses.replace(bot, clock=SystemClock())
 
 
 def status() -> tuple[int, str]:

@@ -5,7 +5,6 @@ A new quarantined mail or failed reply sets the alarm off again.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from mailbot.cli import app
-from mailbot.clock import SystemClock
 from mailbot.models import AuditEvent, Inbound, Reply
 from mailbot.pipeline import Bot, run_pass
 from tests import brokenmail
@@ -21,14 +19,6 @@ from tests.stories import reply_from
 
 UTRECHT = "huisverbod@utrecht.nl"
 runner = CliRunner()
-
-
-@pytest.fixture
-def live_bot(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> Bot:
-    """The bot on the real clock (the CLI reads it), and the CLI pointed at its database."""
-    monkeypatch.setenv("MAILBOT_DATABASE_URL", bot.settings.database_url)
-    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
-    return dataclasses.replace(bot, clock=SystemClock())
 
 
 def mailbot(*args: str) -> tuple[int, str]:

@@ -111,14 +111,23 @@ def _remind(session: Session, bot: Bot, period: Period, now: datetime) -> str | 
     return f"round {period}: reminder {current.key} days before the deadline, {count} mail(s)"
 
 
-def _overview(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+def _after_deadline(
+    session: Session, bot: Bot, period: Period, now: datetime, step: str
+) -> Round | None:
+    """The open round when a step that follows its deadline is due and not done yet."""
     round_ = session.get(Round, str(period))
-    key = milestone_key(period, "overview")
-    if round_ is None or milestones.reached(session, key):
+    if round_ is None or milestones.reached(session, milestone_key(period, step)):
         return None
     if now < timeline(bot.settings, period, round_.deadline).overview:
         return None
-    milestones.record(session, key, now, "sent")
+    return round_
+
+
+def _overview(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
+    round_ = _after_deadline(session, bot, period, now, "overview")
+    if round_ is None:
+        return None
+    milestones.record(session, milestone_key(period, "overview"), now, "sent")
     absent = overview(session, bot.settings, bot.renderer, now, round_)
     return f"round {period}: overview to the admins, {len(absent)} missing"
 
@@ -129,15 +138,12 @@ def _report(session: Session, bot: Bot, period: Period, now: datetime) -> str | 
     The response rate counts the organisations the round invited (and any that answered
     without an invitation), not whoever is active on the day the report is made.
     """
-    round_ = session.get(Round, str(period))
-    key = milestone_key(period, "report")
-    if round_ is None or milestones.reached(session, key):
-        return None
-    if now < timeline(bot.settings, period, round_.deadline).overview:
+    if _after_deadline(session, bot, period, now, "report") is None:
         return None
     delivery = reports.deliver(session, bot.settings, bot.renderer, now, period,
                                invited=invited_ids(asked(session, period)))
-    milestones.record(session, key, now, f"{delivery.report_recipients} analist(en), "
-                                          f"{delivery.feedback_orgs} terugkoppeling(en)")
+    detail = (f"{delivery.report_recipients} analist(en), "
+              f"{delivery.feedback_orgs} terugkoppeling(en)")
+    milestones.record(session, milestone_key(period, "report"), now, detail)
     return (f"round {period}: report to {delivery.report_recipients} analyst(s), "
             f"feedback to {delivery.feedback_orgs} municipality(ies)")
