@@ -49,6 +49,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "per_second": report.handled / seconds if seconds else 0.0,
         "outcomes": dict(sorted(report.outcomes.items())), "sent": report.sent,
         "stages": {stage: round(value, 6) for stage, value in watch.seconds.items()},
+        "stages_beside": {stage: round(value, 6) for stage, value in watch.beside.items()},
         "calls": dict(watch.calls), "unwrapped": missing,
         "sql_statements": int(sum(count for count, _ in watch.statements.values())),
         "driver_calls": dict(watch.driver_calls),

@@ -23,7 +23,7 @@ MAX_RSS_MB = 200.0
 STAGE_LABELS = {
     "fetch": "fetch (IMAP, batched)", "archive": "archive (dedupe key, raw row)",
     "read": "read (MIME, text, quotes)", "classify": "classify", "parse": "parse (form)",
-    "auth": "auth without argon2", "argon2": "argon2 verifications",
+    "auth": "auth without argon2", "argon2": "argon2 (run here or waited for)",
     "orm": "database: ORM (SQLAlchemy, SQLModel)", "sql": "database: driver (SQL, COMMIT)",
     "render": "render (Jinja)",
     "queue": "queue (compose reply)", "send": "send (SMTP, one connection)",
@@ -107,7 +107,11 @@ def _derive(measured: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
         "ratio_to_bare": bot["per_second"] / bare["per_second"],
         "ratio_to_raw": bot["per_second"] / raw["per_second"],
         "per_second_without_argon2": bot["messages"] / (bot["seconds"] - argon2),
-        "argon2": {"count": bot["calls"].get("argon2", 0), "seconds": argon2},
+        # `seconds` on the pipeline's thread (run or waited for); `beside_seconds` on the
+        # read-ahead's workers.
+        "argon2": {"count": bot["calls"].get("argon2", 0), "seconds": argon2,
+                   "beside_seconds": bot.get("stages_beside", {}).get("argon2", 0.0)},
+        "beside_seconds": sum(bot.get("stages_beside", {}).values()),
         "stage_ms_per_message": {s: 1000 * v / messages for s, v in stages.items()},
         "stage_share": {s: v / bot["seconds"] for s, v in stages.items()},
         "group_share": {g: sum(stages[s] for s in parts) / bot["seconds"]

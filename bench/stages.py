@@ -6,12 +6,18 @@ argon2 inside `auth`), the inner time counts for the inner stage only. So the st
 pass. The database is two stages: `sql` is the time in the driver (statements, COMMIT and
 ROLLBACK round trips, the database's own work), `orm` what SQLAlchemy and SQLModel add around it
 (session calls such as `exec`, `get`, `refresh`, `flush`, `commit`).
+
+Only the pipeline's own thread adds up to the wall time. What mailbot does beside it (the
+read-ahead thread reading messages, argon2 on its workers: mailbot/ahead.py) is timed the same
+way per thread and summed in `beside`; the time the pipeline waits for such a check to finish
+counts as `argon2` on its own thread.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,6 +26,8 @@ from typing import Any
 # Stages in the order the pipeline meets them; `other` is the rest.
 STAGES = ("fetch", "archive", "read", "classify", "parse", "auth", "argon2", "orm", "sql",
           "render", "queue", "send", "move", "other")
+# Timed as another stage, counted apart: the pipeline waiting for argon2 run beside it.
+_TIMED_AS = {"argon2_wait": "argon2"}
 # The six stages of issue 8 and the fine stages they are made of.
 GROUPS = {
     "fetch": ("fetch",),
@@ -33,42 +41,60 @@ GROUPS = {
 
 
 class Stopwatch:
-    """A stack of running stages; time always accrues to the innermost one."""
+    """A stack of running stages per thread; time always accrues to the innermost one."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
+        self.seconds: dict[str, float] = defaultdict(float)  # the pipeline's thread
+        self.beside: dict[str, float] = defaultdict(float)  # all other threads, summed
         self.calls: dict[str, int] = defaultdict(int)
         self.statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])  # count, s
         self.driver_calls: dict[str, int] = defaultdict(int)  # commit, rollback
-        self._stack = ["other"]
-        self._mark = time.perf_counter()
+        self._lock = threading.Lock()
+        self.reset()
+
+    def _totals(self) -> dict[str, float]:
+        return self.seconds if threading.get_ident() == self._main else self.beside
+
+    def _stack(self) -> list[Any]:
+        """[stage, stage, ..., mark] of the calling thread."""
+        ident = threading.get_ident()
+        stack = self._stacks.get(ident)
+        if stack is None:
+            stack = self._stacks[ident] = ["other", time.perf_counter()]
+        return stack
 
     def enter(self, stage: str) -> None:
         now = time.perf_counter()
-        self.seconds[self._stack[-1]] += now - self._mark
-        self._stack.append(stage)
-        self.calls[stage] += 1
-        self._mark = now
+        stack = self._stack()
+        with self._lock:
+            self._totals()[stack[-2]] += now - stack[-1]
+            self.calls[stage] += 1
+        stack[-1:] = [_TIMED_AS.get(stage, stage), now]
 
     def leave(self) -> None:
         now = time.perf_counter()
-        self.seconds[self._stack.pop()] += now - self._mark
-        self._mark = now
+        stack = self._stack()
+        with self._lock:
+            self._totals()[stack[-2]] += now - stack[-1]
+        stack[-2:] = [now]
 
     def reset(self) -> None:
-        """Forget what was timed so far (set-up); wrappers made earlier keep working."""
+        """Forget what was timed so far (set-up); wrappers made earlier keep working. The
+        calling thread is the pipeline's."""
         self.seconds.clear()
+        self.beside.clear()
         self.calls.clear()
         self.statements.clear()
         self.driver_calls.clear()
-        self._stack = ["other"]
-        self._mark = time.perf_counter()
+        self._main = threading.get_ident()
+        self._stacks: dict[int, list[Any]] = {}
 
     def settle(self) -> None:
         """Book the time since the last event, so the totals are up to date."""
         self.enter("other")
         self.leave()
         self.calls["other"] -= 1
+        self.beside.pop("other", None)  # idle threads waiting for work
 
     def timed(self, stage: str, func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
@@ -95,6 +121,8 @@ def _targets() -> list[tuple[str, str, str]]:
         ("mailbot.parse", "parse", "parse"),
         ("mailbot.auth", "authenticate", "auth"),
         ("mailbot.passwords", "verify", "argon2"),
+        # The pipeline waiting for a check its read-ahead thread started.
+        ("concurrent.futures:Future", "result", "argon2_wait"),
         ("mailbot.render:Renderer", "mail", "render"),
         ("mailbot.outbox", "queue", "queue"),
         ("mailbot.outbox", "flush", "send"),
@@ -144,15 +172,17 @@ def _time_driver(watch: Stopwatch, engine: Any) -> None:
     every COMMIT and ROLLBACK (the pool rolls back each connection it gets back)."""
     from sqlalchemy import event
 
-    running: list[tuple[str, float]] = []  # one statement at a time; a failed one gets no after
+    # One statement at a time per thread; a failed one gets no `after`.
+    running: dict[int, tuple[str, float]] = {}
 
     def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        running[:] = [(statement, time.perf_counter())]
+        running[threading.get_ident()] = (statement, time.perf_counter())
         watch.enter("sql")
 
     def after(*_: Any) -> None:
-        if running:
-            statement, started = running.pop()
+        started_statement = running.pop(threading.get_ident(), None)
+        if started_statement is not None:
+            statement, started = started_statement
             watch.leave()
             entry = watch.statements[" ".join(statement.split())[:160]]
             entry[0] += 1

@@ -87,9 +87,10 @@ def _throughput(result: dict[str, Any], kinds: list[str]) -> list[str]:
              [f"{dbs[k]['ratio_to_bare']:.0%} {_verdict(dbs[k]['ratio_to_bare'] >= 0.6)}"
               for k in kinds], ">= 60 %"),
         _row("mailbot / raw limit", [f"{dbs[k]['ratio_to_raw']:.1%}" for k in kinds]),
-        _row("argon2id verifications (count, total)",
-             [f"{dbs[k]['argon2']['count']}, {dbs[k]['argon2']['seconds']:.1f} s"
-              for k in kinds]),
+        _row("argon2id verifications: count, s run beside the pipeline (read-ahead), "
+             "s the pipeline ran or waited for them",
+             [f"{dbs[k]['argon2']['count']}, {dbs[k]['argon2'].get('beside_seconds', 0):.1f} s, "
+              f"{dbs[k]['argon2']['seconds']:.1f} s" for k in kinds]),
         _row("SQL statements, COMMITs, ROLLBACKs per message",
              [_per_message(dbs[k]["mailbot"]) for k in kinds]),
         _row("mailbot with argon2 time taken out, msg/s",

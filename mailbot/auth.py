@@ -24,22 +24,31 @@ class Login:
 def authenticate(
     session: Session, settings: Settings, now: datetime,
     sender: str | None, org_name: str | None, secret: str | None,
-    verified_before: passwords.VerifiedSecrets | None = None,
+    verified_before: passwords.VerifiedSecrets | None = None, *, ahead: bool = False,
 ) -> Login:
-    """Check sender, name and secret; every failure looks and costs the same."""
+    """Check sender, name and secret; every failure looks and costs the same.
+
+    `ahead` is the read-ahead thread checking a mail before its turn (mailbot.ahead): it only
+    fills `verified_before`, whose answers the mail's own turn then uses.
+    """
     claimed = orgs.find(session, org_name) if org_name else None
     stored = orgs.current_secret(session, claimed) if claimed is not None else None
     registered = (
         claimed is not None and sender is not None and orgs.is_registered(session, claimed, sender)
     )
     if stored is None or not registered or not secret:
-        passwords.burn_time(secret or "")
+        if verified_before is None:
+            passwords.burn_time(secret or "")
+        else:
+            attempt = f"{sender or ''}\0{org_name or ''}"
+            verified_before.burn(attempt, secret or "", ahead=ahead)
         return Login(None, claimed)
     if verified_before is not None and claimed.id is not None and stored.id is not None:
-        verified = verified_before.verify(claimed.id, stored.id, stored.hash, secret)
+        verified = verified_before.verify(claimed.id, stored.id, stored.hash, secret,
+                                          ahead=ahead)
     else:
         verified = passwords.verify(stored.hash, secret)
-    if not verified or is_locked(session, settings, now, claimed):
+    if not verified or ahead or is_locked(session, settings, now, claimed):
         return Login(None, claimed)
     return Login(claimed, claimed)
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,29 +57,126 @@ def burn_time(secret: str) -> None:
 
 
 class VerifiedSecrets:
-    """Secrets this process has verified, as keyed hashes in memory only (never on disk).
+    """Secrets this process has checked, as keyed hashes in memory only (never on disk).
 
     Municipal staff send several mails in a row; the second one need not pay a full argon2
     verification. The key is random per process, so the cache is useless to anyone reading a
     memory dump of another process; a new secret for an organisation drops its entry.
+
+    Safe to share between threads: the pipeline's read-ahead thread (mailbot.ahead) checks the
+    next messages' secrets while the pipeline handles the current one, and a check one thread
+    has started is awaited by the other instead of being done twice.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, remembered: int = 4096) -> None:
         self._key = secrets.token_bytes(32)
+        self._remembered = remembered
+        self._lock = threading.Lock()
         self._seen: dict[int, tuple[int, bytes]] = {}  # organisation id -> (secret id, mac)
+        # Checks done or running, newest last: a wrong secret checked ahead is not checked
+        # again when its mail's turn comes; a burn done ahead is used up by that mail.
+        self._checks: OrderedDict[tuple[object, ...], Future[bool]] = OrderedDict()
+        self._workers: ThreadPoolExecutor | None = None
 
-    def _mac(self, secret: str) -> bytes:
-        return hmac.new(self._key, canonical(secret).encode(), hashlib.sha256).digest()
+    def _mac(self, *parts: str) -> bytes:
+        text = "\0".join((*parts[:-1], canonical(parts[-1])))
+        return hmac.new(self._key, text.encode(), hashlib.sha256).digest()
 
-    def verify(self, org_id: int, secret_id: int, stored_hash: str, secret: str) -> bool:
-        """Like `verify`, but a secret verified before for this same stored secret is cheap."""
+    def first_look(self, sender: str, org_name: str, secret: str) -> bool:
+        """True the first time this login (sender, name, secret) is put to the cache: the
+        read-ahead thread checks each one once, not at every mail that repeats it."""
+        key = ("look", self._mac(sender, org_name, secret))
+        with self._lock:
+            if key in self._checks:
+                return False
+            done: Future[bool] = Future()
+            done.set_result(True)
+            self._checks[key] = done
+            while len(self._checks) > self._remembered:
+                self._checks.popitem(last=False)
+        return True
+
+    def verify(
+        self, org_id: int, secret_id: int, stored_hash: str, secret: str, *, ahead: bool = False
+    ) -> bool:
+        """Like `verify`, but a secret checked before against this same stored secret is cheap.
+
+        `ahead` starts the check on a worker thread and returns False at once: the mail's own
+        turn gets the answer, waiting for it if it is not there yet.
+        """
         mac = self._mac(secret)
-        known = self._seen.get(org_id)
-        if known is not None and known[0] == secret_id and hmac.compare_digest(known[1], mac):
-            return True
-        if known is not None and known[0] != secret_id:
-            del self._seen[org_id]  # the organisation has a new secret
+        key = ("verify", org_id, secret_id, mac)
+        with self._lock:
+            known = self._seen.get(org_id)
+            if known is not None and known[0] == secret_id and hmac.compare_digest(known[1], mac):
+                return True
+            if known is not None and known[0] != secret_id:
+                del self._seen[org_id]  # the organisation has a new secret
+            future, owner = self._start(key)
+        if owner:
+            self._run(future, key, partial(self._verify, org_id, secret_id, mac, stored_hash,
+                                           secret), ahead=ahead)
+        return False if ahead else future.result()
+
+    def _verify(
+        self, org_id: int, secret_id: int, mac: bytes, stored_hash: str, secret: str
+    ) -> bool:
         if not verify(stored_hash, secret):
             return False
-        self._seen[org_id] = (secret_id, mac)
+        with self._lock:
+            self._seen[org_id] = (secret_id, mac)
         return True
+
+    def burn(self, attempt: str, secret: str, *, ahead: bool = False) -> None:
+        """Spend one verification's time for a login that cannot succeed (`burn_time`).
+
+        Done `ahead` (by mailbot.ahead), the mail's own turn uses that up instead of spending
+        the time again, so a refusal costs the pipeline what a wrong secret costs it.
+        """
+        key = ("burn", self._mac(attempt, secret))
+        with self._lock:
+            if ahead:
+                future, owner = self._start(key)
+            else:
+                future, owner = self._checks.pop(key, None), False
+        if ahead and owner:
+            self._run(future, key, lambda: burn_time(secret) or False, ahead=True)
+        elif future is not None and not ahead:
+            future.result()
+        elif not ahead:
+            burn_time(secret)
+
+    def _start(self, key: tuple[object, ...]) -> tuple[Future[bool], bool]:
+        """The check for this key, and whether the caller must run it; under the lock."""
+        future = self._checks.get(key)
+        if future is not None:
+            return future, False
+        future = self._checks[key] = Future()
+        while len(self._checks) > self._remembered:
+            self._checks.popitem(last=False)
+        return future, True
+
+    def _run(
+        self, future: Future[bool], key: tuple[object, ...], check: Callable[[], bool], *,
+        ahead: bool,
+    ) -> None:
+        """Run a check this caller started: here, or on a worker when it is done ahead."""
+        if ahead:
+            with self._lock:
+                if self._workers is None:
+                    # Two: the other core, and this one while the pipeline waits for an answer.
+                    self._workers = ThreadPoolExecutor(2, thread_name_prefix="argon2")
+            self._workers.submit(self._finish, future, key, check)
+        else:
+            self._finish(future, key, check)
+
+    def _finish(
+        self, future: Future[bool], key: tuple[object, ...], check: Callable[[], bool]
+    ) -> None:
+        try:
+            future.set_result(check())
+        except BaseException as exc:
+            with self._lock:
+                self._checks.pop(key, None)
+            future.set_exception(exc)
+            raise

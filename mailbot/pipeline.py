@@ -18,13 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
+from mailbot.ahead import ReadAhead
 from mailbot.archive import Identity, archive, archived, dedupe_key, masked
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
 from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
-from mailbot.mail.message import read
+from mailbot.mail.large import LARGE
+from mailbot.mail.message import MailView, read
 from mailbot.models import Inbound
 from mailbot.outcome import Context
 from mailbot.passwords import VerifiedSecrets
@@ -92,32 +94,42 @@ def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, I
     with Session(bot.engine) as session:
         stored = archived(session, [identity.key for identity in identities])
     handled: list[tuple[int, Inbound]] = []
+    # Only new mail is read ahead: an archived row's bytes may differ from the fetched ones.
+    raws = [None if identity.key in stored or len(fetched.raw) > LARGE else fetched.raw
+            for fetched, identity in zip(batch, identities, strict=True)]
+    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws)
+    del raws
     # A message leaves the batch when its turn comes, so that process() holds the only
     # reference to its raw bytes (25 MB for a large mail) and can let go of them.
     batch.reverse()
     identities.reverse()
-    while batch:
-        uid, identity = batch[-1].uid, identities.pop()
-        inbound = process(bot, batch.pop(), identity, seen=identity.key in stored)
-        if inbound is None:
-            return handled, True
-        handled.append((uid, inbound))
+    with ahead:
+        for index in range(len(batch)):
+            uid, identity = batch[-1].uid, identities.pop()
+            inbound = process(bot, batch.pop(), identity, seen=identity.key in stored,
+                              mail=ahead.take(index))
+            if inbound is None:
+                return handled, True
+            handled.append((uid, inbound))
     return handled, False
 
 
 def process(
-    bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True
+    bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True,
+    mail: MailView | None = None,
 ) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
     None when another worker holds the message right now. `seen` False skips looking for an
-    archived copy (the caller looked for the whole batch).
+    archived copy (the caller looked for the whole batch); `mail` is the fetched bytes read
+    ahead (mailbot.ahead).
     """
     started = time.monotonic()
     with Session(bot.engine, expire_on_commit=False) as session:
         inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
         del fetched  # inbound.raw holds the same bytes
         if not claimed:
+            mail = None  # the archived row's bytes count, not the fetched ones
             if inbound.state in ("handled", "filed"):
                 return inbound
             if not _claim(bot, session, inbound):
@@ -133,7 +145,7 @@ def process(
         # `_record`, instead of at every flush a handler's queries cause.
         session.expunge(inbound)
         try:
-            _handle(bot, session, inbound)
+            _handle(bot, session, inbound, mail)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
             state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
@@ -175,11 +187,12 @@ def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
     return True
 
 
-def _handle(bot: Bot, session: Session, inbound: Inbound) -> None:
+def _handle(bot: Bot, session: Session, inbound: Inbound, mail: MailView | None) -> None:
     if not inbound.raw:
         _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
         return
-    mail = read(inbound.raw)
+    if mail is None:
+        mail = read(inbound.raw)
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
     inbound.kind = classify(mail, bot.settings)
     now = bot.clock.now()

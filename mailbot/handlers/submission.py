@@ -16,6 +16,8 @@ confirmation and a quoted problem reply never yield answers, however they are fi
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import select
 
 from mailbot import dmarc, rounds, submissions
@@ -24,6 +26,7 @@ from mailbot.archive import redact
 from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
+from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
 from mailbot.outcome import Context, Draft, Outcome
 from mailbot.parse import Reading, parse, period_from_subject
@@ -78,6 +81,17 @@ def read(ctx: Context, form: Form) -> Reading:
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
     combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
     return parse(combined, form, now=ctx.now, default_period=default or ours.period)
+
+
+def credentials(mail: MailView, now: datetime) -> tuple[str | None, str | None]:
+    """The organisation name and secret `read` will most likely find, without the database:
+    what the read-ahead thread checks early (a wrong guess only loses that head start)."""
+    form = load_form("gemeente")
+    fresh = parse(mail.fresh, form, now=now)
+    if fresh.secret or not mail.quoted:
+        return fresh.org_name, fresh.secret
+    both = parse(f"{mail.fresh}\n{mail.quoted}", form, now=now)
+    return both.org_name, both.secret
 
 
 # The bot's replies about figures it already received; quoting one quotes a submission.

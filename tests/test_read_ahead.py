@@ -1,0 +1,83 @@
+"""Reading ahead (mailbot.ahead): argon2 runs beside the pipeline, once per login, and the
+pipeline's answers stay what they were."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from mailbot import passwords
+from mailbot.ahead import WINDOW, ReadAhead
+from mailbot.pipeline import Bot, run_pass
+from tests.stories import FIGURES, SECRET, reply_from, submissions
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Thread names of the argon2 runs (verifications and burns) that really happened."""
+    calls: list[str] = []
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify",
+                        lambda h, s: calls.append(threading.current_thread().name) or real(h, s))
+    return calls
+
+
+def _until(condition: Any, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "read-ahead did not get there"
+        time.sleep(0.01)
+
+
+def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting(monkeypatch)
+    raws = [
+        reply_from("huisverbod@utrecht.nl"),
+        reply_from("huisverbod@utrecht.nl"),  # the same login: not checked twice
+        reply_from("wth@zeist.nl", "Zeist", "fout-fout-fout-fout"),
+        reply_from("huisverbod@utrecht.nl", "Nergenshuizen", SECRET),  # burns time ahead
+        None,  # archived before: not read ahead
+    ]
+    with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
+        _until(lambda: len(calls) == 3)
+        mails = [ahead.take(index) for index in range(len(raws))]
+
+    assert all(name.startswith("argon2") for name in calls)
+    assert [m.sender if m else None for m in mails] == [
+        "huisverbod@utrecht.nl", "huisverbod@utrecht.nl", "wth@zeist.nl",
+        "huisverbod@utrecht.nl", None]
+
+
+def test_a_pass_checks_each_login_once_and_answers_as_before(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting(monkeypatch)
+    for figure in (1, 2, 3):
+        imap_account.append(reply_from("huisverbod@utrecht.nl", figures={**FIGURES, "1": figure}))
+    imap_account.append(reply_from("wth@zeist.nl", "Zeist", "fout-fout-fout-fout"))
+    imap_account.append(reply_from("huisverbod@utrecht.nl", "Nergenshuizen", SECRET))
+
+    report = run_pass(bot)
+
+    assert report.outcomes == {"processed": 3, "rejected": 2}
+    assert [s.revision for s in submissions(bot)] == [1, 2, 3]
+    # Utrecht's secret, Zeist's wrong one, the unknown municipality's burn: once each, however
+    # the two threads met.
+    assert len(calls) == 3
+    assert len(smtp_sink.wait_for(5)) == 5
+
+
+def test_the_pass_waits_at_the_window_and_lets_go_of_what_it_took(bot: Bot) -> None:
+    raws = [reply_from("huisverbod@utrecht.nl", figures={"1": n}) for n in range(WINDOW + 8)]
+    with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
+        # The read messages it holds are what the window bounds.
+        _until(lambda: len(ahead._mails) == WINDOW)
+        time.sleep(0.1)
+        assert len(ahead._mails) == WINDOW
+        assert ahead.take(0) is not None
+        _until(lambda: WINDOW in ahead._mails)  # one more, once one was taken
+        assert 0 not in ahead._mails and len(ahead._mails) == WINDOW
