@@ -1,21 +1,31 @@
-"""The raw bytes of every fetched message are stored before anything else happens to it."""
+"""The raw bytes of every fetched message are stored before anything else happens to it.
+
+A message over `mailbot.mail.large.LARGE` is stored in `CHUNK`-sized pieces (`InboundChunk`)
+with `Inbound.raw` empty and `Inbound.chunked` set: a driver copies every parameter and every
+result value it handles, and a 25 MB blob in one statement costs that much again in memory.
+Readers of the archived bytes use `full_raw` (or `raw_head` in SQL), never `Inbound.raw` alone.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from io import BytesIO
 from typing import NamedTuple
 
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from mailbot.mail.imap import Fetched
-from mailbot.models import Inbound
+from mailbot.mail.large import LARGE
+from mailbot.models import Inbound, InboundChunk
 
 # What the sender wrote, as opposed to what each relay adds on the way (Received, Return-Path,
 # Delivered-To, Authentication-Results ...): two deliveries of one message differ only there.
@@ -95,19 +105,90 @@ def archive(
         existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
         if existing is not None:
             return existing, False
+    chunked = len(fetched.raw) > LARGE
     inbound = Inbound(
         dedupe_key=key, message_id=message_id, content_hash=content_hash, folder=fetched.folder,
-        uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size, raw=fetched.raw,
-        received_at=now, state="working", claimed_at=now, attempts=1,
+        uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size,
+        raw=b"" if chunked else fetched.raw, chunked=chunked, received_at=now, state="working",
+        claimed_at=now, attempts=1,
     )
     session.add(inbound)
     try:
+        if chunked:
+            session.flush()  # the row's id, for its pieces
+            for seq, piece in enumerate(pieces(fetched.raw)):
+                session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq,
+                                                "data": piece})
         session.commit()
     except IntegrityError:
         # Another worker archived the same message a moment ago: use its row.
         session.rollback()
         return session.exec(select(Inbound).where(Inbound.dedupe_key == key)).one(), False
+    if chunked:
+        # The handler reads the bytes in hand, as for a small message; nothing writes them.
+        set_committed_value(inbound, "raw", fetched.raw)
     return inbound, True
+
+
+CHUNK = 1024 * 1024  # bytes in a piece of a large message
+# Built once: a Core statement with memoryview slices, so no piece is copied on the way in.
+_INSERT_CHUNK = insert(InboundChunk)
+_REWRITE_CHUNK = (update(InboundChunk)
+                  .where(col(InboundChunk.inbound_id) == bindparam("row"),
+                         col(InboundChunk.seq) == bindparam("piece"))
+                  .values(data=bindparam("masked"))
+                  .execution_options(synchronize_session=False))
+
+
+def pieces(raw: bytes) -> Iterator[memoryview]:
+    """`raw` in `CHUNK`-sized slices, without copying it."""
+    view = memoryview(raw)
+    for start in range(0, len(raw), CHUNK):
+        yield view[start:start + CHUNK]
+
+
+def full_raw(session: Session, inbound: Inbound) -> bytes:
+    """The archived bytes of a row: `raw`, or for a chunked row its pieces joined in order.
+
+    The pieces come one by one (a server-side cursor on PostgreSQL), so the whole message is
+    in memory once, not also as a result set."""
+    if not inbound.chunked:
+        return inbound.raw
+    joined = BytesIO()  # getvalue() hands over its buffer: no second copy of the message
+    query = (select(InboundChunk.data).where(InboundChunk.inbound_id == inbound.id)
+             .order_by(col(InboundChunk.seq)).execution_options(yield_per=1))
+    for piece in session.exec(query):
+        joined.write(piece)
+    return joined.getvalue()
+
+
+def load_full_raw(session: Session, inbound: Inbound) -> None:
+    """Put the full archived bytes of a chunked row in `inbound.raw`, before it is handled.
+
+    As committed state: `raw` stays empty in the database, and a flush never writes it."""
+    if inbound.chunked and not inbound.raw:
+        set_committed_value(inbound, "raw", full_raw(session, inbound))
+
+
+def write_masked(session: Session, inbound: Inbound) -> None:
+    """Write back the pieces of a chunked row that `redact` changed.
+
+    Masking only ever writes `*`, so a piece without one is as archived and is left alone
+    (the base64 body of a 25 MB attachment has none)."""
+    raw = inbound.raw
+    for seq, piece in enumerate(pieces(raw)):
+        start = seq * CHUNK
+        if raw.find(b"*", start, start + len(piece)) != -1:
+            session.execute(_REWRITE_CHUNK, {"row": inbound.id, "piece": seq, "masked": piece})
+
+
+def raw_head(length: int) -> ColumnElement[bytes]:
+    """SQL for the first `length` bytes of a row's raw mail, selected beside `Inbound`: from
+    piece 0 for a chunked row, so the rest of a large message is never read."""
+    first = (select(func.substr(InboundChunk.data, 1, length))
+             .where(col(InboundChunk.inbound_id) == col(Inbound.id), col(InboundChunk.seq) == 0)
+             .scalar_subquery())
+    return case((col(Inbound.chunked), first), else_=func.substr(col(Inbound.raw), 1, length))
 
 
 def redact(inbound: Inbound, secret: str | None) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from mailbot.archive import raw_head
 from mailbot.config import Settings
 from mailbot.models import AuditEvent, Heartbeat, Inbound, Organisation, Reply
 from mailbot.orgs import AdminError, audit
@@ -137,8 +138,7 @@ def quarantined(session: Session, include_dismissed: bool = False) -> list[Quara
     """Quarantined messages, oldest first. The sender is the address read from the mail, or,
     when reading failed, its From header as written (from the head of the raw bytes only)."""
     raw = defer(Inbound.raw)  # type: ignore[arg-type]  # the mail itself may be 25 MB
-    head = func.substr(col(Inbound.raw), 1, _HEAD_BYTES)
-    query = select(Inbound, head).options(raw).where(_QUARANTINED)
+    query = select(Inbound, raw_head(_HEAD_BYTES)).options(raw).where(_QUARANTINED)
     if not include_dismissed:
         query = query.where(_OPEN_INBOUND)
     return [

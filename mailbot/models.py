@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -85,6 +85,9 @@ class Inbound(SQLModel, table=True):
     uid: int
     size: int
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # True: `raw` is empty and the bytes are in `inbound_chunk` (a large message). An empty
+    # `raw` without it is a message too large to download.
+    chunked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     sender: str | None = None
     subject: str | None = None
     received_at: datetime = Field(sa_column=_when())
@@ -102,6 +105,16 @@ class Inbound(SQLModel, table=True):
     filed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     # A quarantined message an admin has seen (`mailbot quarantine dismiss`); the row stays.
     dismissed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class InboundChunk(SQLModel, table=True):
+    """A piece of a large message's raw bytes (`mailbot.archive.CHUNK` each, in `seq` order),
+    so that no single statement carries, and no driver copies, the whole message."""
+
+    __tablename__ = "inbound_chunk"
+    inbound_id: int = Field(primary_key=True, foreign_key="inbound.id")
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Submission(SQLModel, table=True):

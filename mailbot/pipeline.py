@@ -19,7 +19,15 @@ from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
 from mailbot.ahead import ReadAhead
-from mailbot.archive import Identity, archive, archived, dedupe_key, masked
+from mailbot.archive import (
+    Identity,
+    archive,
+    archived,
+    dedupe_key,
+    load_full_raw,
+    masked,
+    write_masked,
+)
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
@@ -141,6 +149,8 @@ def process(
                 _quarantine(bot, session, inbound,
                             f"worker stopped {inbound.attempts - 1} times on this message")
                 return inbound
+            # Re-handled (a worker died on it): a large message's bytes are in its pieces.
+            load_full_raw(session, inbound)
         # Handlers may change the row (sender, kind, a masked secret); it is written once, by
         # `_record`, instead of at every flush a handler's queries cause.
         session.expunge(inbound)
@@ -234,6 +244,9 @@ def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
     values = {"row": inbound.id, **{name: getattr(inbound, name) for name in _OUTCOME}}
     if not masked(inbound):
         session.execute(_WRITE_OUTCOME, values)
+    elif inbound.chunked:  # a typed secret was masked in a message stored in pieces
+        session.execute(_WRITE_OUTCOME, values)
+        write_masked(session, inbound)
     else:  # a typed secret was masked
         session.execute(_WRITE_OUTCOME_AND_RAW, {**values, "raw": inbound.raw})
     session.commit()

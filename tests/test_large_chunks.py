@@ -1,0 +1,161 @@
+"""A message over 1 MiB is archived in pieces (`inbound_chunk`), never as one blob: stored byte
+for byte, masked piece by piece, handled again after a crash, and previewed in `quarantine list`
+from its first piece.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from mailbot import archive, pipeline
+from mailbot.mail.large import LARGE
+from mailbot.models import Inbound, InboundChunk
+from mailbot.pipeline import Bot, run_pass
+from tests import brokenmail
+from tests.stories import FIGURES, SECRET, submissions
+from tests.test_faults_crash import crash_once
+from tests.test_large_mail import MB, attach, report
+from tests.test_quarantine_cli import mailbot
+from tests.test_story_reader_clients import (
+    CLIENTS,
+    FILLED,
+    SENDER,
+    assert_confirmed,
+    stored_answers,
+)
+
+
+def big_reply() -> bytes:
+    """Utrecht's reply with its figures, its secret typed in, and a 3 MB PDF attached."""
+    return attach(CLIENTS["outlook-web"](FILLED), report(3 * MB))
+
+
+def stored(bot: Bot) -> tuple[Inbound, list[bytes]]:
+    """The one archived row and its pieces in order."""
+    with Session(bot.engine) as session:
+        inbound = session.exec(select(Inbound)).one()
+        pieces = session.exec(select(InboundChunk.data).where(InboundChunk.inbound_id == inbound.id)
+                              .order_by(col(InboundChunk.seq))).all()
+    return inbound, list(pieces)
+
+
+def test_a_large_mail_is_stored_in_pieces_that_join_to_its_exact_bytes(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    raw = brokenmail.oversize(3 * MB)
+    assert len(raw) > LARGE
+    imap_account.append(raw)
+
+    run_pass(bot)
+
+    inbound, pieces = stored(bot)
+    # The row holds no bytes itself, and says so: it is not a mail too large to download.
+    assert inbound.raw == b"" and inbound.chunked and inbound.size == len(raw)
+    assert len(pieces) == -(-len(raw) // archive.CHUNK)
+    assert all(len(piece) == archive.CHUNK for piece in pieces[:-1])
+    assert b"".join(pieces) == raw
+    assert inbound.content_hash == hashlib.sha256(raw).hexdigest()
+    with Session(bot.engine) as session:
+        assert archive.full_raw(session, inbound) == raw
+    assert inbound.outcome != "quarantined"
+
+
+def test_a_small_mail_stays_in_its_row(bot: Bot, imap_account: Any, smtp_sink: Any) -> None:
+    raw = brokenmail.oversize(LARGE // 2)
+    imap_account.append(raw)
+
+    run_pass(bot)
+
+    inbound, pieces = stored(bot)
+    assert inbound.raw == raw and not inbound.chunked and pieces == []
+
+
+def test_a_large_submission_is_stored_and_its_secret_masked_in_the_pieces(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    raw = big_reply()
+    imap_account.append(raw)
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    assert stored_answers(bot) == FIGURES
+    assert_confirmed(smtp_sink, SENDER)
+    inbound, pieces = stored(bot)
+    assert inbound.raw == b"" and inbound.chunked
+    assert not any(SECRET.encode() in piece for piece in pieces)
+    joined = b"".join(pieces)
+    # The same bytes but for the masked secret; the content hash is still the archived mail's.
+    assert SECRET.encode() in raw
+    assert joined == raw.replace(SECRET.encode(), b"*" * len(SECRET))
+    assert inbound.content_hash == hashlib.sha256(raw).hexdigest()
+    assert hashlib.sha256(joined).hexdigest() != inbound.content_hash
+
+
+def test_only_the_pieces_masking_changed_are_written(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rewritten: list[int] = []
+    execute = Session.execute
+
+    def counted(self: Session, statement: Any, params: Any = None, *args: Any, **kw: Any) -> Any:
+        if statement is archive._REWRITE_CHUNK:
+            rewritten.append(params["piece"])
+        return execute(self, statement, params, *args, **kw)
+
+    monkeypatch.setattr(Session, "execute", counted)
+    imap_account.append(big_reply())
+
+    run_pass(bot)
+
+    # The secret is typed in the text part at the top; the PDF's base64 pieces stay untouched.
+    assert rewritten == [0]
+
+
+def test_a_large_mail_whose_worker_died_is_handled_again_from_its_pieces(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = big_reply()
+    imap_account.append(raw)
+    crash_once(monkeypatch, pipeline, "_handle", bot)  # archived and claimed, then killed
+    inbound, pieces = stored(bot)
+    assert inbound.state == "working" and inbound.chunked and b"".join(pieces) == raw
+
+    assert run_pass(bot).handled == 0  # the claim may still be a live worker's
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    # Handled like a fresh one: read whole, stored, confirmed, not "too large".
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    assert stored_answers(bot) == FIGURES and len(submissions(bot)) == 1
+    assert_confirmed(smtp_sink, SENDER)
+    inbound, pieces = stored(bot)
+    assert (inbound.outcome, inbound.state, inbound.attempts) == ("processed", "filed", 2)
+    assert inbound.sender == SENDER and inbound.raw == b""
+    assert b"".join(pieces) == raw.replace(SECRET.encode(), b"*" * len(SECRET))
+    assert imap_account.uids("INBOX") == [] and len(imap_account.uids("Verwerkt")) == 1
+
+
+def test_quarantine_list_previews_a_large_mail_from_its_first_piece(
+    live_bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    # Breaks the reader (10,000 nested multiparts), so no sender was read: the list shows the
+    # From header as written; an epilogue makes it large.
+    epilogue = b"Nog een regel na het einde van het bericht.\r\n" * (LARGE // 40)
+    raw = brokenmail.nested_multiparts(sender="groot@elders.nl") + epilogue
+    imap_account.append(raw)
+
+    assert run_pass(live_bot).outcomes == {"quarantined": 1}
+
+    inbound, _ = stored(live_bot)
+    assert inbound.chunked and inbound.raw == b"" and inbound.sender is None
+    code, listed = mailbot("quarantine", "list")
+    assert code == 0
+    [line] = listed.splitlines()
+    assert line.split()[0] == str(inbound.id)
+    assert "groot@elders.nl  Quarantaine  ValueError: MIME structure nested too deeply" in line
+    with Session(live_bot.engine) as session:
+        head = session.exec(select(archive.raw_head(4096)).where(Inbound.id == inbound.id)).one()
+    assert bytes(head) == raw[:4096] and b"Subject: genest\r\n" in bytes(head)
