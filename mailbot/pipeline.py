@@ -35,6 +35,7 @@ from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
 from mailbot.mail.large import LARGE
 from mailbot.mail.message import MailView, read
+from mailbot.memory import return_large_blocks
 from mailbot.models import Inbound
 from mailbot.outcome import Context
 from mailbot.passwords import VerifiedSecrets
@@ -66,6 +67,10 @@ class Bot:
     clock: Clock
     renderer: Renderer
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
+
+    def __post_init__(self) -> None:
+        # A bot checks secrets on several threads and reads 25 MB mails: let that memory go.
+        return_large_blocks()
 
 
 def run_pass(bot: Bot) -> PassReport:
