@@ -68,8 +68,11 @@ class VerifiedSecrets:
     has started is awaited by the other instead of being done twice.
     """
 
-    def __init__(self, remembered: int = 4096) -> None:
+    def __init__(self, remembered: int = 4096, workers: int = 1) -> None:
+        """`workers`: threads that run argon2. One keeps the other core busy beside the
+        pipeline, and holds one 19 MiB block; each more would hold one of its own."""
         self._key = secrets.token_bytes(32)
+        self._worker_count = workers
         self._remembered = remembered
         self._lock = threading.Lock()
         self._seen: dict[int, tuple[int, bytes]] = {}  # organisation id -> (secret id, mac)
@@ -115,7 +118,7 @@ class VerifiedSecrets:
             future, owner = self._start(key)
         if owner:
             self._run(future, key, partial(self._verify, org_id, secret_id, mac, stored_hash,
-                                           secret), ahead=ahead)
+                                           secret))
         return False if ahead else future.result()
 
     def _verify(
@@ -138,13 +141,12 @@ class VerifiedSecrets:
             if ahead:
                 future, owner = self._start(key)
             else:
-                future, owner = self._checks.pop(key, None), False
-        if ahead and owner:
-            self._run(future, key, lambda: burn_time(secret) or False, ahead=True)
-        elif future is not None and not ahead:
+                done = self._checks.pop(key, None)
+                future, owner = (Future(), True) if done is None else (done, False)
+        if owner:
+            self._run(future, key, lambda: burn_time(secret) or False)
+        if not ahead:
             future.result()
-        elif not ahead:
-            burn_time(secret)
 
     def _start(self, key: tuple[object, ...]) -> tuple[Future[bool], bool]:
         """The check for this key, and whether the caller must run it; under the lock."""
@@ -157,18 +159,15 @@ class VerifiedSecrets:
         return future, True
 
     def _run(
-        self, future: Future[bool], key: tuple[object, ...], check: Callable[[], bool], *,
-        ahead: bool,
+        self, future: Future[bool], key: tuple[object, ...], check: Callable[[], bool]
     ) -> None:
-        """Run a check this caller started: here, or on a worker when it is done ahead."""
-        if ahead:
-            with self._lock:
-                if self._workers is None:
-                    # Two: the other core, and this one while the pipeline waits for an answer.
-                    self._workers = ThreadPoolExecutor(2, thread_name_prefix="argon2")
-            self._workers.submit(self._finish, future, key, check)
-        else:
-            self._finish(future, key, check)
+        """Start a check on a worker. Only the workers run argon2, so only their heaps hold
+        its 19 MiB (see mailbot.memory), however many threads ask."""
+        with self._lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(self._worker_count,
+                                                   thread_name_prefix="argon2")
+        self._workers.submit(self._finish, future, key, check)
 
     def _finish(
         self, future: Future[bool], key: tuple[object, ...], check: Callable[[], bool]

@@ -69,7 +69,7 @@ class Bot:
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
 
     def __post_init__(self) -> None:
-        # A bot checks secrets on several threads and reads 25 MB mails: let that memory go.
+        # A bot reads 25 MB mails: their memory goes back to the system once they are done.
         return_large_blocks()
 
 
