@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from mailbot import passwords
@@ -31,16 +33,40 @@ class OrgSummary:
     has_secret: bool
 
 
+# The lookups of every mail, built once with bound parameters: compiled once, not per call.
+# Those that need no ORM object are Core statements over the tables (no ORM compile step).
+_ORG_BY_KEY = select(Organisation).where(col(Organisation.name_key) == bindparam("key"))
+_ORG_BY_ALIAS = select(Organisation).where(
+    col(Organisation.id) == core_select(Alias.__table__.c.organisation_id)
+    .where(Alias.__table__.c.name_key == bindparam("key")).scalar_subquery()
+)
+_CURRENT_SECRET = (
+    select(Secret)
+    .where(col(Secret.organisation_id) == bindparam("org"), col(Secret.revoked_at).is_(None))
+    .order_by(col(Secret.id).desc())
+    .limit(1)
+)
+_ADDRESS = Address.__table__.c
+_REGISTERED = core_select(_ADDRESS.id).where(
+    _ADDRESS.organisation_id == bindparam("org"), _ADDRESS.email == bindparam("email")
+)
+_ACTING_FOR = (
+    select(Organisation)
+    .join(Address, col(Address.organisation_id) == col(Organisation.id))
+    .where(col(Address.email) == bindparam("email"))
+    .order_by(col(Organisation.name))
+)
+
+
 def find(session: Session, name: str) -> Organisation | None:
     """The organisation a person means by this name or alias (see names.name_key)."""
     key = name_key(name)
     if not key:
         return None
-    org = session.exec(select(Organisation).where(Organisation.name_key == key)).first()
+    org = session.exec(_ORG_BY_KEY, params={"key": key}).first()
     if org is not None:
         return org
-    alias = session.exec(select(Alias).where(Alias.name_key == key)).first()
-    return session.get(Organisation, alias.organisation_id) if alias else None
+    return session.exec(_ORG_BY_ALIAS, params={"key": key}).first()
 
 
 def require(session: Session, name: str) -> Organisation:
@@ -127,29 +153,17 @@ def remove_address(session: Session, now: datetime, org_name: str, email: str) -
 
 def is_registered(session: Session, org: Organisation, address: str) -> bool:
     """True when the (normalised) address may act for the organisation."""
-    query = select(Address.id).where(Address.organisation_id == org.id, Address.email == address)
-    return session.exec(query).first() is not None
+    return session.execute(_REGISTERED, {"org": org.id, "email": address}).first() is not None
 
 
 def acting_for(session: Session, address: str) -> list[Organisation]:
     """Every organisation this (normalised) address is registered to, by name."""
-    query = (
-        select(Organisation)
-        .join(Address, col(Address.organisation_id) == col(Organisation.id))
-        .where(Address.email == address)
-        .order_by(Organisation.name)
-    )
-    return list(session.exec(query))
+    return list(session.exec(_ACTING_FOR, params={"email": address}))
 
 
 def current_secret(session: Session, org: Organisation) -> Secret | None:
     """The secret that counts now: the newest one not revoked."""
-    query = (
-        select(Secret)
-        .where(Secret.organisation_id == org.id, col(Secret.revoked_at).is_(None))
-        .order_by(col(Secret.id).desc())
-    )
-    return session.exec(query).first()
+    return session.exec(_CURRENT_SECRET, params={"org": org.id}).first()
 
 
 def set_secret(

@@ -12,10 +12,12 @@ from email.charset import QP, Charset
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, String, bindparam, cast, exists, func, literal, update
+from sqlalchemy import Engine, String, bindparam, cast, exists, func, insert, literal, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -99,9 +101,28 @@ _UTF8_QP.body_encoding = QP
 LONGEST_LINE = 990  # bytes; SMTP allows 998 in a line, so longer text goes quoted-printable
 
 
+class _Compat32(Compat32):
+    """compat32, with the header a short ASCII value needs written without folding machinery.
+
+    Such a value (single spaces only, and the whole line within `max_line_length`) comes out of
+    `email.header.Header.encode` unchanged, so the bytes are those compat32 writes; every
+    other value goes the usual way.
+    """
+
+    def _fold(self, name: str, value: object, sanitize: bool) -> str:
+        if (isinstance(value, str) and value.isascii() and value
+                and len(name) + 2 + len(value) <= (self.max_line_length or 0)
+                and " ".join(value.split()) == value):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)  # type: ignore[misc]
+
+
+_POLICY = _Compat32()
+
+
 def _plain(body: str, headers: list[tuple[str, str]]) -> Message:
     too_long = any(len(line.encode()) > LONGEST_LINE for line in body.splitlines())
-    message = MIMEText(body, "plain", _UTF8_QP if too_long else _UTF8)
+    message = MIMEText(body, "plain", _UTF8_QP if too_long else _UTF8, policy=_POLICY)
     del message["MIME-Version"]  # put back after the addressing headers, where clients expect it
     for name, value in headers:
         message[name] = value if value.isascii() else Header(value, "utf-8", header_name=name)
@@ -109,19 +130,28 @@ def _plain(body: str, headers: list[tuple[str, str]]) -> Message:
     return message
 
 
+# What queueing runs for every mail, built once with bound parameters: compiled once, not per
+# call; Core statements over the table, as no ORM object is needed.
+_REPLY = Reply.__table__.c
+_REPLIES_SINCE = core_select(func.count()).where(
+    _REPLY.recipient == bindparam("recipient"), _REPLY.created_at > bindparam("since")
+)
+_QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
+_INSERT_REPLY = insert(Reply.__table__)
+
+
 def replies_today(session: Session, recipient: str, now: datetime) -> int:
     """How many replies went (or will go) to this address in the last 24 hours."""
-    query = select(func.count()).where(
-        Reply.recipient == recipient, col(Reply.created_at) > now - timedelta(days=1)
-    )
-    return session.exec(query).one()
+    since = now - timedelta(days=1)
+    return session.execute(_REPLIES_SINCE, {"recipient": recipient, "since": since}).scalar_one()
 
 
 def queue(
     session: Session, settings: Settings, now: datetime, draft: Draft,
     inbound: Inbound | None, index: int = 0, *, basis: str | None = None,
-) -> Reply | None:
-    """Add a reply row in the caller's transaction; None when the daily cap says no.
+) -> int | None:
+    """Add a reply row in the caller's transaction and return its id; None when the daily cap
+    says no, or when the reply was queued before.
 
     `basis` names what caused a reply without an inbound message (an admin action), so the
     same action cannot queue the same mail twice.
@@ -137,19 +167,19 @@ def queue(
     message_id = reply_message_id(cause, draft.kind, index, settings)
     # A reply to a mail is queued in the transaction that marks the mail handled, so it cannot
     # exist yet (a second worker on the same mail fails on the unique Message-ID instead).
-    if inbound is None and session.exec(
-        select(Reply.id).where(Reply.message_id == message_id)
-    ).first():
+    if inbound is None and session.execute(_QUEUED, {"message_id": message_id}).first():
         return None
     message = compose(draft, settings, now, message_id, inbound)
-    reply = Reply(
-        inbound_id=inbound.id if inbound else None, recipient=draft.to,
-        subject=_clean(draft.rendered.subject),
-        kind=draft.kind, message_id=message_id, raw=message.as_bytes(), next_attempt_at=now,
-        created_at=now, sensitive=draft.sensitive,
-    )
-    session.add(reply)
-    return reply
+    values = {
+        "inbound_id": inbound.id if inbound else None, "recipient": draft.to,
+        "subject": _clean(draft.rendered.subject), "kind": draft.kind,
+        "message_id": message_id, "raw": message.as_bytes(), "sensitive": draft.sensitive,
+        "state": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
+        "created_at": now, "sent_at": None, "dismissed_at": None,
+    }
+    # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
+    # the same mail fails here, inside the transaction that would have marked it handled.
+    return session.execute(_INSERT_REPLY, values).inserted_primary_key[0]
 
 
 @dataclass(frozen=True)
@@ -239,11 +269,11 @@ def _claim(session: Session, replies: list[Reply], now: datetime, lease: timedel
     return mine
 
 
-# Built once with bound parameters: compiled once, not for every reply.
+# Built once with bound parameters: compiled once, not for every reply; Core over the table, so
+# no ORM bulk-update step runs either.
 _ATTEMPT = {name: bindparam(name)
             for name in ("state", "attempts", "sent_at", "next_attempt_at", "last_error")}
-_WRITE_ATTEMPT = (update(Reply).where(col(Reply.id) == bindparam("row")).values(_ATTEMPT)
-                  .execution_options(synchronize_session=False))
+_WRITE_ATTEMPT = update(Reply.__table__).where(_REPLY.id == bindparam("row")).values(_ATTEMPT)
 _WRITE_ATTEMPT_AND_WIPE = _WRITE_ATTEMPT.values(raw=b"")
 
 
@@ -348,17 +378,17 @@ def _tell_admins(engine: Engine, settings: Settings, now: datetime) -> None:
             return
         for reply in failures:
             milestones.record(session, f"reply.failed:{reply.id}", now)
-        if settings.admin_addresses:
-            rendered = Renderer().mail(f"{NOTICE}.txt.j2", failures=[
-                {"recipient": r.recipient, "subject": r.subject, "kind": r.kind,
-                 "error": r.last_error or "", "attempts": r.attempts,
-                 "created_at": r.created_at.strftime("%d-%m-%Y %H:%M")} for r in failures
-            ])
-            basis = f"{NOTICE}:{','.join(str(r.id) for r in failures)}"
-            for index, address in enumerate(settings.admin_addresses):
-                queue(session, settings, now, Draft(address, NOTICE, rendered), None, index,
-                      basis=basis)
-        try:
+        try:  # a notice's INSERT (in `queue`) or the commit
+            if settings.admin_addresses:
+                rendered = Renderer().mail(f"{NOTICE}.txt.j2", failures=[
+                    {"recipient": r.recipient, "subject": r.subject, "kind": r.kind,
+                     "error": r.last_error or "", "attempts": r.attempts,
+                     "created_at": r.created_at.strftime("%d-%m-%Y %H:%M")} for r in failures
+                ])
+                basis = f"{NOTICE}:{','.join(str(r.id) for r in failures)}"
+                for index, address in enumerate(settings.admin_addresses):
+                    queue(session, settings, now, Draft(address, NOTICE, rendered), None,
+                          index, basis=basis)
             session.commit()
         except IntegrityError:
             session.rollback()  # another worker told them a moment ago

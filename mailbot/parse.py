@@ -90,6 +90,20 @@ class _Answer:
 
 _Item = _Field | _Answer | Problem
 
+
+@dataclass(frozen=True)
+class _Questions:
+    """What reading a line needs of the form, worked out once per text instead of per line."""
+
+    form: Form
+    keys: frozenset[str]
+    labels: dict[str, str]  # question key to label
+
+    @classmethod
+    def of(cls, form: Form) -> _Questions:
+        return cls(form, frozenset(form.keys), {q.key: q.label for q in form.questions})
+
+
 PROBLEM_CODES = (
     "missing", "negative", "not_a_number", "decimal", "range", "approximate", "unknown_value",
     "conflict", "label_mismatch", "unknown_question", "org_missing", "secret_missing",
@@ -120,7 +134,9 @@ def parse(
     text: str, form: Form, *, now: datetime | None = None, default_period: Period | None = None
 ) -> Reading:
     """Read a filled-in form; every question left unanswered is `missing` when a form is seen."""
-    items = [item for raw in text.splitlines() if (item := _read_line(raw, form)) is not None]
+    questions = _Questions.of(form)
+    items = [item for raw in text.splitlines()
+             if (item := _read_line(raw, questions)) is not None]
     fields = _choose_fields(items)
     recognised = any(
         isinstance(i, _Answer) or (isinstance(i, _Field) and i.name in _FORM_FIELDS)
@@ -148,7 +164,7 @@ def parse(
 # --- one line ---------------------------------------------------------------------------------
 
 
-def _read_line(raw: str, form: Form) -> _Item | None:
+def _read_line(raw: str, questions: _Questions) -> _Item | None:
     line = raw.strip()
     if not line or line.startswith(">"):
         return None
@@ -158,13 +174,16 @@ def _read_line(raw: str, form: Form) -> _Item | None:
         return _Field(name, field["value"].strip(), line)
     question = _QUESTION.match(clean)
     if question:
-        return _question_line(question, line, form)
-    return _labelled_line(clean, line, form)
+        return _question_line(question, line, questions)
+    return _labelled_line(clean, line, questions)
 
 
 def _clean(line: str) -> str:
     """Without bold markers, odd spaces and bullets; table bars become cell breaks."""
-    text = line.translate(_INVISIBLE).translate(_SPACES).replace("|", "\t").strip()
+    if line.isascii():  # of the characters translated, only '*' is ASCII
+        text = line.replace("*", "").replace("|", "\t").strip()
+    else:
+        text = line.translate(_INVISIBLE).translate(_SPACES).replace("|", "\t").strip()
     return _BULLET.sub("", text)
 
 
@@ -179,15 +198,15 @@ def _org_labels() -> frozenset[str]:
     return frozenset(name_key(load_form(kind).org_field) for kind in KINDS)
 
 
-def _question_line(m: re.Match[str], line: str, form: Form) -> _Item | None:
+def _question_line(m: re.Match[str], line: str, questions: _Questions) -> _Item | None:
     key = m["number"] + (m["letter"] or "").lower()
     label, value, split = split_value(m["rest"])
     if value is None:
         return None
-    if key not in form.keys:
-        return _stray(key, label, value, split or bool(m["mark"].strip()), line, form)
+    if key not in questions.keys:
+        return _stray(key, label, value, split or bool(m["mark"].strip()), line, questions.form)
     result = read_count(value)
-    owner = label_owner(label, key, {q.key: q.label for q in form.questions})
+    owner = label_owner(label, key, questions.labels)
     if result is None:
         return _Answer(key, line, None) if owner is None else None
     if owner is None:
@@ -213,12 +232,12 @@ def _stray(key: str, label: str, value: str, marked: bool, line: str, form: Form
     return None
 
 
-def _labelled_line(clean: str, line: str, form: Form) -> _Answer | None:
+def _labelled_line(clean: str, line: str, questions: _Questions) -> _Answer | None:
     """A line with a question's full label but no number (`Aantal opgelegde huisverboden: 12`)."""
     m = _LABELLED.match(clean)
     if m is None or not (words := label_words(m["label"])):
         return None
-    keys = [q.key for q in form.questions if label_words(q.label) == words]
+    keys = [key for key, label in questions.labels.items() if label_words(label) == words]
     if len(keys) != 1:
         return None
     result = read_count(m["value"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, func, insert
-from sqlalchemy.orm import aliased
+from sqlalchemy import ScalarSelect, bindparam, func, insert
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from mailbot.forms import Form
@@ -22,24 +23,35 @@ class Change:
     after: int | None
 
 
+# What every stored mail runs, built once with bound parameters: compiled once, not per call.
+# Core statements over the tables where no ORM object is needed.
+_LATEST = (
+    select(Submission)
+    .where(
+        col(Submission.organisation_id) == bindparam("org"),
+        col(Submission.period) == bindparam("period"),
+        col(Submission.form_kind) == bindparam("kind"),
+    )
+    .order_by(col(Submission.revision).desc())
+    .limit(1)
+)
+_ANSWER = Answer.__table__.c
+_ANSWERS_OF = core_select(_ANSWER.question, _ANSWER.value).where(
+    _ANSWER.submission_id == bindparam("submission")
+)
+_INSERT_SUBMISSION = insert(Submission.__table__)
+_INSERT_ANSWERS = insert(Answer.__table__)
+
+
 def latest(session: Session, org: Organisation, period: str, kind: str) -> Submission | None:
     """The current revision for an organisation, period and form kind, if any."""
-    query = (
-        select(Submission)
-        .where(
-            Submission.organisation_id == org.id,
-            Submission.period == period,
-            Submission.form_kind == kind,
-        )
-        .order_by(col(Submission.revision).desc())
-    )
-    return session.exec(query).first()
+    return session.exec(_LATEST, params={"org": org.id, "period": period, "kind": kind}).first()
 
 
 def answers_of(session: Session, submission: Submission) -> dict[str, int]:
     """The answers of one revision, question key to value."""
-    rows = session.exec(select(Answer).where(Answer.submission_id == submission.id))
-    return {row.question: row.value for row in rows}
+    rows = session.execute(_ANSWERS_OF, {"submission": submission.id})
+    return {question: value for question, value in rows}
 
 
 @dataclass(frozen=True)
@@ -66,16 +78,19 @@ def store(
 ) -> Stored:
     """Add a revision with these answers (not committed; the caller's transaction decides)."""
     previous = latest(session, org, period, form.kind)
-    submission = Submission(
-        organisation_id=org.id, period=period, form_kind=form.kind, form_version=form.version,
-        revision=(previous.revision + 1) if previous else 1, inbound_id=inbound_id,
-        sender=sender, person_name=person_name, late=late, created_at=now,
-    )
-    session.add(submission)
-    session.flush()
-    # One multi-row INSERT instead of a unit of work per answer: this runs for every mail.
-    session.execute(insert(Answer), [
-        {"submission_id": submission.id, "question": key, "value": value}
+    values = {
+        "organisation_id": org.id, "period": period, "form_kind": form.kind,
+        "form_version": form.version, "revision": (previous.revision + 1) if previous else 1,
+        "inbound_id": inbound_id, "sender": sender, "person_name": person_name, "late": late,
+        "created_at": now,
+    }
+    # Core INSERTs instead of the unit of work: this runs for every mail. The revision is
+    # unique per organisation, period and form kind, so a concurrent store fails here.
+    row_id = session.execute(_INSERT_SUBMISSION, values).inserted_primary_key[0]
+    submission = Submission(id=row_id, **values)
+    make_transient_to_detached(submission)  # as stored: not inserted again when added
+    session.execute(_INSERT_ANSWERS, [
+        {"submission_id": row_id, "question": key, "value": value}
         for key, value in answers.items()
     ])
     changes = _diff(answers_of(session, previous) if previous else {}, answers, form)

@@ -26,6 +26,7 @@ SHORT_NOTE = 400  # characters: "zie bijlage" above a forwarded message, not a r
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _IDS = re.compile(r"<([^<>]*)>")
+_FOLDING = re.compile(r"\r?\n")
 # Controls and invisible format characters; tab and newline stay, NBSP-like spaces become spaces.
 _HIDDEN = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xAD,
            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF]
@@ -86,7 +87,9 @@ def _headers(message: Message) -> dict[str, list[str]]:
     """Raw header values (RFC 2047 still encoded), unfolded, 8-bit bytes decoded leniently."""
     headers: dict[str, list[str]] = {}
     for name, value in message.raw_items():
-        unfolded = re.sub(r"\r?\n", "", str(value))
+        unfolded = str(value)
+        if "\n" in unfolded:
+            unfolded = _FOLDING.sub("", unfolded)
         raw = unfolded.encode("utf-8", "surrogateescape")  # the parser kept 8-bit bytes that way
         headers.setdefault(name.lower(), []).append(decode_bytes(raw, "utf-8"))
     return headers
@@ -98,6 +101,8 @@ def _first(headers: Mapping[str, list[str]], name: str) -> str:
 
 def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words leniently; bad charsets and base64 degrade, never raise."""
+    if "=?" not in value:  # no encoded word (most values): what the loop below would return
+        return value.translate(_INVISIBLE).strip()
     out: list[str] = []
     run: list[tuple[str, bytes]] = []  # adjacent encoded words: one character may span two
     position = 0

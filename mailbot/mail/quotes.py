@@ -18,6 +18,8 @@ _ATTRIBUTION = re.compile(
     r"|le\s.{4,250}\sa\s[ée]crit\s?:",
     re.IGNORECASE,
 )
+# How every _ATTRIBUTION shape begins: a line that does not begin so starts none of them.
+_ATTRIBUTION_START = re.compile(r"(?:on|am|op|le)(?:\s|\Z)", re.IGNORECASE)
 # Shapes only trusted on a single line: "Jan wrote:", "Jan schreef op 1-7-2026 09:00:".
 _SHORT_ATTRIBUTION = re.compile(
     r"[^:>]{1,120}\s(?:wrote|schreef|schrieb)\s?:|[^:>]{1,80}\sschreef\sop\s.{4,80}:",
@@ -38,6 +40,10 @@ _HEADER_LABELS = {
 _HEADER_LINE = re.compile(
     r"\s*\*?(" + "|".join(_HEADER_LABELS) + r")\*?\s*:\*?(?:\s|$)", re.IGNORECASE
 )
+# The first line of any quote header has a ':' in it (a short attribution, "Begin forwarded
+# message:", every header line), or it begins as a separator or rule ('-', '_') or as an
+# attribution wrapped before its ':'. Other lines (most) need not be tried against the above.
+_HEADER_START = re.compile(r"\s*(?:[-_]|(?:on|am|op|le)(?:\s|\Z))", re.IGNORECASE)
 _SIGNATURE = re.compile(r"--\s*")  # "-- " after trailing spaces were stripped
 _MOBILE_FOOTER = re.compile(
     r"\s*(?:(?:sent|verzonden|verstuurd|gesendet)\s+(?:from|vanaf|vanuit|via|with|met|von)"
@@ -125,7 +131,8 @@ def _unquote_block(block: list[str]) -> list[str]:
     out: list[str] = []
     for line in block:
         if _is_quoted(line):
-            out.append(re.sub(r"^ *> ?", "", line))
+            text = line.lstrip(" ")[1:]  # without the indent and the '>'
+            out.append(text[1:] if text.startswith(" ") else text)
         elif line.strip() and out:
             out[-1] = f"{out[-1]} {line.strip()}"
         else:
@@ -135,6 +142,8 @@ def _unquote_block(block: list[str]) -> list[str]:
 
 def _quote_header(lines: list[str], i: int) -> tuple[str, int]:
     """('attribution' | 'block', number of lines) when a quote header starts at line i."""
+    if ":" not in lines[i] and not _HEADER_START.match(lines[i]):
+        return "", 0
     size = _attribution(lines, i)
     if size:
         return "attribution", size
@@ -148,8 +157,13 @@ def _quote_header(lines: list[str], i: int) -> tuple[str, int]:
 
 
 def _attribution(lines: list[str], i: int) -> int:
-    if _SHORT_ATTRIBUTION.fullmatch(lines[i].strip()):
+    first = lines[i].strip()
+    # A short shape ends in ':', a long one starts as _ATTRIBUTION_START says: most lines are
+    # neither, and are not joined with the next ones to be tried.
+    if first.endswith(":") and _SHORT_ATTRIBUTION.fullmatch(first):
         return 1
+    if not _ATTRIBUTION_START.match(first):
+        return 0
     joined = ""
     for size in (1, 2, 3):
         if i + size > len(lines) or not lines[i + size - 1].strip():

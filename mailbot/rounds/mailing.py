@@ -209,13 +209,12 @@ def _queue(
     bare = outbox.reply_message_id(basis, kind, 0, settings).strip("<>")
     if session.exec(select(RoundMail.id).where(RoundMail.message_id == bare)).first():
         return False
-    reply = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
-                         basis=basis)
-    if reply is None:  # queued before under the same Message-ID
+    reply_id = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
+                            basis=basis)
+    if reply_id is None:  # queued before under the same Message-ID
         return False
-    session.flush()
     assert org.id is not None  # a stored organisation
     session.add(RoundMail(period=round_.period, organisation_id=org.id, kind=kind, step=step,
-                          recipient=address, message_id=bare, reply_id=reply.id,
+                          recipient=address, message_id=bare, reply_id=reply_id,
                           created_at=now))
     return True

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from mailbot.config import Settings
 from mailbot.mail.message import MailView
 from mailbot.models import Round, RoundMail
 from mailbot.periods import Period
 from mailbot.rounds.timeline import is_after
+
+# Run for every stored mail: built once with bound parameters, Core over the tables.
+_ROUND_MAIL = RoundMail.__table__.c
+_PERIODS_OF_MAILS = select(_ROUND_MAIL.message_id, _ROUND_MAIL.period).where(
+    _ROUND_MAIL.message_id.in_(bindparam("ids", expanding=True))
+)
+_DEADLINE = select(Round.__table__.c.deadline).where(
+    Round.__table__.c.period == bindparam("period")
+)
 
 
 def period_replied_to(session: Session, mail: MailView) -> Period | None:
@@ -21,10 +31,7 @@ def period_replied_to(session: Session, mail: MailView) -> Period | None:
     ids = [i for i in (mail.in_reply_to, *reversed(mail.references)) if i]
     if not ids:
         return None
-    rows = session.exec(
-        select(RoundMail.message_id, RoundMail.period).where(col(RoundMail.message_id).in_(ids))
-    ).all()
-    found = dict(rows)
+    found = dict(session.execute(_PERIODS_OF_MAILS, {"ids": ids}).all())
     for message_id in ids:
         if message_id in found:
             return Period.parse(found[message_id])
@@ -33,5 +40,5 @@ def period_replied_to(session: Session, mail: MailView) -> Period | None:
 
 def is_late(session: Session, settings: Settings, period: str, received: datetime) -> bool:
     """True when the period's round is open and the mail came in after its deadline day."""
-    round_ = session.get(Round, period)
-    return round_ is not None and is_after(settings, round_.deadline, received)
+    deadline = session.execute(_DEADLINE, {"period": period}).scalar_one_or_none()
+    return deadline is not None and is_after(settings, deadline, received)
