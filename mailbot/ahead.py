@@ -39,8 +39,7 @@ class ReadAhead:
         self, engine: Engine, settings: Settings, clock: Clock, verified: VerifiedSecrets,
         raws: Sequence[bytes | None],
     ) -> None:
-        """`raws` in the batch's order; None for a message not to read ahead (too large, or
-        archived before and so not necessarily these bytes)."""
+        """`raws` in the batch's order; None for a message not to read ahead (too large)."""
         self._engine, self._settings, self._clock = engine, settings, clock
         self._verified = verified
         self._raws = list(raws)
@@ -50,18 +49,28 @@ class ReadAhead:
         self._turn = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="read-ahead", daemon=True)
 
+    def start(self) -> None:
+        """Start reading, unless started before."""
+        if self._thread.ident is None and not self._stopped:
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop reading and wait for the thread (a check it started runs on, on its worker)."""
+        with self._turn:
+            self._stopped = True
+            self._turn.notify_all()
+        if self._thread.ident is not None:
+            self._thread.join()
+
     def __enter__(self) -> ReadAhead:
-        self._thread.start()
+        self.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        with self._turn:
-            self._stopped = True
-            self._turn.notify_all()
-        self._thread.join()
+        self.stop()
 
     def take(self, index: int) -> MailView | None:
         """The message at `index` as read ahead; None when the thread has not got there (or

@@ -112,13 +112,13 @@ def archive(
         raw=b"" if chunked else fetched.raw, chunked=chunked, received_at=now, state="working",
         claimed_at=now, attempts=1,
     )
-    session.add(inbound)
+    # A Core INSERT, not the session's unit of work: this runs for every mail. The object
+    # stays out of the session; the pipeline writes what handling changes (`_record`).
+    row = {name: getattr(inbound, name) for name in _INBOUND_COLUMNS}
     try:
-        if chunked:
-            session.flush()  # the row's id, for its pieces
-            for seq, piece in enumerate(pieces(fetched.raw)):
-                session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq,
-                                                "data": piece})
+        inbound.id = session.execute(_INSERT_INBOUND, row).inserted_primary_key[0]
+        for seq, piece in enumerate(pieces(fetched.raw) if chunked else ()):
+            session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq, "data": piece})
         session.commit()
     except IntegrityError:
         # Another worker archived the same message a moment ago: use its row.
@@ -128,6 +128,11 @@ def archive(
         # The handler reads the bytes in hand, as for a small message; nothing writes them.
         set_committed_value(inbound, "raw", fetched.raw)
     return inbound, True
+
+
+_INBOUND_TABLE = Inbound.__table__  # type: ignore[attr-defined]
+_INSERT_INBOUND = insert(_INBOUND_TABLE)
+_INBOUND_COLUMNS = tuple(column.key for column in _INBOUND_TABLE.columns if column.key != "id")
 
 
 CHUNK = 1024 * 1024  # bytes in a piece of a large message

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
 
 from mailbot import orgs, passwords
 from mailbot.config import Settings
@@ -75,10 +75,15 @@ def record_failure(
     return True
 
 
+# Run for every login: built once with bound parameters, Core over the table.
+_EVENT = AuditEvent.__table__.c  # type: ignore[attr-defined]
+_EVENTS_SINCE = select(func.count()).where(
+    _EVENT.organisation_id == bindparam("org"), _EVENT.action == bindparam("action"),
+    _EVENT.at >= bindparam("since"),
+)
+
+
 def _count(session: Session, org: Organisation, action: str, since: datetime) -> int:
-    session.flush()
-    query = select(func.count()).where(
-        AuditEvent.organisation_id == org.id, AuditEvent.action == action,
-        col(AuditEvent.at) >= since,
-    )
-    return session.exec(query).one()
+    session.flush()  # a failure noted in this transaction counts
+    params = {"org": org.id, "action": action, "since": since}
+    return session.execute(_EVENTS_SINCE, params).scalar_one()

@@ -82,14 +82,22 @@ def run_pass(bot: Bot) -> PassReport:
 def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     """One pass over an open mailbox, batch by batch."""
     report = PassReport()
-    for batch in mailbox.batches():
-        handled, held = _process_in_order(bot, batch)
-        for _, inbound in handled:
-            report.outcomes[inbound.outcome or "unknown"] += 1
-        report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
-        _file_away(bot, mailbox, handled)
-        if held:
-            break
+    batches = mailbox.batches()
+    upcoming = _read_ahead(bot, next(batches, None))
+    try:
+        while upcoming is not None:
+            batch, ahead = upcoming
+            with ahead:
+                handled, held = _process_in_order(bot, batch, ahead)
+            # The next batch is read, and its secrets checked, while this one's replies go out.
+            upcoming = None if held else _read_ahead(bot, next(batches, None))
+            for _, inbound in handled:
+                report.outcomes[inbound.outcome or "unknown"] += 1
+            report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
+            _file_away(bot, mailbox, handled)
+    finally:
+        if upcoming is not None:
+            upcoming[1].stop()
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
     with Session(bot.engine) as session:
         health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")
@@ -97,7 +105,19 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     return report
 
 
-def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, Inbound]], bool]:
+def _read_ahead(bot: Bot, batch: list[Fetched] | None) -> tuple[list[Fetched], ReadAhead] | None:
+    """The batch with its read-ahead thread started (mailbot.ahead); None for no batch."""
+    if batch is None:
+        return None
+    raws = [None if len(fetched.raw) > LARGE else fetched.raw for fetched in batch]
+    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws)
+    ahead.start()
+    return batch, ahead
+
+
+def _process_in_order(
+    bot: Bot, batch: list[Fetched], ahead: ReadAhead
+) -> tuple[list[tuple[int, Inbound]], bool]:
     """Handle messages oldest first, stopping at one another worker holds (True).
 
     The rest waits for a later pass: a correction must never be stored before the mail it
@@ -107,23 +127,18 @@ def _process_in_order(bot: Bot, batch: list[Fetched]) -> tuple[list[tuple[int, I
     with Session(bot.engine) as session:
         stored = archived(session, [identity.key for identity in identities])
     handled: list[tuple[int, Inbound]] = []
-    # Only new mail is read ahead: an archived row's bytes may differ from the fetched ones.
-    raws = [None if identity.key in stored or len(fetched.raw) > LARGE else fetched.raw
-            for fetched, identity in zip(batch, identities, strict=True)]
-    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws)
-    del raws
     # A message leaves the batch when its turn comes, so that process() holds the only
     # reference to its raw bytes (25 MB for a large mail) and can let go of them.
     batch.reverse()
     identities.reverse()
-    with ahead:
-        for index in range(len(batch)):
-            uid, identity = batch[-1].uid, identities.pop()
-            inbound = process(bot, batch.pop(), identity, seen=identity.key in stored,
-                              mail=ahead.take(index))
-            if inbound is None:
-                return handled, True
-            handled.append((uid, inbound))
+    for index in range(len(batch)):
+        uid, identity = batch[-1].uid, identities.pop()
+        # The read mail counts only for a new row: an archived row's bytes may differ.
+        inbound = process(bot, batch.pop(), identity, seen=identity.key in stored,
+                          mail=ahead.take(index))
+        if inbound is None:
+            return handled, True
+        handled.append((uid, inbound))
     return handled, False
 
 
@@ -157,8 +172,10 @@ def process(
             # Re-handled (a worker died on it): a large message's bytes are in its pieces.
             load_full_raw(session, inbound)
         # Handlers may change the row (sender, kind, a masked secret); it is written once, by
-        # `_record`, instead of at every flush a handler's queries cause.
-        session.expunge(inbound)
+        # `_record`, instead of at every flush a handler's queries cause. (A new row was
+        # inserted without the session, and is not in it.)
+        if inbound in session:
+            session.expunge(inbound)
         try:
             _handle(bot, session, inbound, mail)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
@@ -236,8 +253,9 @@ _OUTCOME = {
     "target_folder": bindparam("target_folder"), "sender": bindparam("sender"),
     "subject": bindparam("subject"), "kind": bindparam("kind"),
 }
-_WRITE_OUTCOME = (update(Inbound).where(col(Inbound.id) == bindparam("row"))
-                  .values(_OUTCOME).execution_options(synchronize_session=False))
+# Core over the table: no ORM bulk-update step, no cache key built again for every message.
+_INBOUND = Inbound.__table__.c  # type: ignore[attr-defined]
+_WRITE_OUTCOME = update(Inbound.__table__).where(_INBOUND.id == bindparam("row")).values(_OUTCOME)
 _WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
 
 

@@ -3,13 +3,14 @@ pipeline's answers stay what they were."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from mailbot import passwords
+from mailbot import outbox, passwords
 from mailbot.ahead import WINDOW, ReadAhead
 from mailbot.pipeline import Bot, run_pass
 from tests.stories import FIGURES, SECRET, reply_from, submissions
@@ -40,7 +41,7 @@ def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
         reply_from("huisverbod@utrecht.nl"),  # the same login: not checked twice
         reply_from("wth@zeist.nl", "Zeist", "fout-fout-fout-fout"),
         reply_from("huisverbod@utrecht.nl", "Nergenshuizen", SECRET),  # burns time ahead
-        None,  # archived before: not read ahead
+        None,  # too large: not read ahead
     ]
     with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
         _until(lambda: len(calls) == 3)
@@ -81,3 +82,23 @@ def test_the_pass_waits_at_the_window_and_lets_go_of_what_it_took(bot: Bot) -> N
         assert ahead.take(0) is not None
         _until(lambda: WINDOW in ahead._mails)  # one more, once one was taken
         assert 0 not in ahead._mails and len(ahead._mails) == WINDOW
+
+
+def test_the_next_batch_is_read_ahead_while_the_replies_go_out(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[str] = []
+    made, flush = ReadAhead.__init__, outbox.flush
+    monkeypatch.setattr(ReadAhead, "__init__",
+                        lambda self, *a: steps.append("read") or made(self, *a))
+    monkeypatch.setattr(outbox, "flush", lambda *a, **k: steps.append("send") or flush(*a, **k))
+    small = dataclasses.replace(bot, settings=bot.settings.model_copy(
+        update={"imap_batch_size": 2}))
+    for figure in (1, 2, 3, 4):
+        imap_account.append(reply_from("huisverbod@utrecht.nl", figures={**FIGURES, "1": figure}))
+
+    assert run_pass(small).outcomes == {"processed": 4}
+
+    # Batch two is being read before batch one's replies are sent; after it, no third batch.
+    assert steps == ["read", "read", "send", "send", "send"]
+    assert len(smtp_sink.wait_for(4)) == 4
