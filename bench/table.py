@@ -91,6 +91,8 @@ def _throughput(result: dict[str, Any], kinds: list[str]) -> list[str]:
              "s the pipeline ran or waited for them",
              [f"{dbs[k]['argon2']['count']}, {dbs[k]['argon2'].get('beside_seconds', 0):.1f} s, "
               f"{dbs[k]['argon2']['seconds']:.1f} s" for k in kinds]),
+        _row("work beside the pipeline (read-ahead thread, argon2 worker), s",
+             [_beside(dbs[k]["mailbot"]) for k in kinds]),
         _row("SQL statements, COMMITs, ROLLBACKs per message",
              [_per_message(dbs[k]["mailbot"]) for k in kinds]),
         _row("mailbot with argon2 time taken out, msg/s",
@@ -106,6 +108,13 @@ def _throughput(result: dict[str, Any], kinds: list[str]) -> list[str]:
              [f"{_mb(dbs[k]['mailbot'].get('peak_rss_before_big_mb'))} / "
               f"{dbs[k]['bare']['peak_rss_mb']:.0f} / {raw['peak_rss_mb']:.0f}" for k in kinds]),
     ]
+
+
+def _beside(bot: dict[str, Any]) -> str:
+    beside = {stage: seconds for stage, seconds in bot.get("stages_beside", {}).items()
+              if seconds >= 0.05}
+    return ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in
+                     sorted(beside.items(), key=lambda item: -item[1])) or "-"
 
 
 def _mb(value: float | None) -> str:
