@@ -4,13 +4,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlmodel import Session
 
 from mailbot import orgs, passwords
 from mailbot.config import Settings
-from mailbot.models import AuditEvent, Organisation
+from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret
+from mailbot.names import name_key
+
+# Everything a login needs in one statement (this runs for every mail): the organisation by
+# name or alias (as orgs.find), its current secret (orgs.current_secret), whether the sender
+# is registered to it (orgs.is_registered) and whether it is locked (is_locked).
+_ORG = Organisation.__table__.c  # type: ignore[attr-defined]
+_SECRET = Secret.__table__.c  # type: ignore[attr-defined]
+_ADDRESS = Address.__table__.c  # type: ignore[attr-defined]
+_ALIAS = Alias.__table__.c  # type: ignore[attr-defined]
+_EVENT = AuditEvent.__table__.c  # type: ignore[attr-defined]
+
+
+def _newest_secret(column: Any) -> Any:
+    return (select(column)
+            .where(_SECRET.organisation_id == _ORG.id, _SECRET.revoked_at.is_(None))
+            .order_by(_SECRET.id.desc()).limit(1).scalar_subquery())
+
+
+_ALIASED = select(_ALIAS.organisation_id).where(_ALIAS.name_key == bindparam("key"))
+_LOGIN = (
+    select(
+        Organisation,
+        _newest_secret(_SECRET.id),
+        _newest_secret(_SECRET.hash),
+        exists().where(_ADDRESS.organisation_id == _ORG.id, _ADDRESS.email == bindparam("email")),
+        exists().where(_EVENT.organisation_id == _ORG.id, _EVENT.action == "login.locked",
+                       _EVENT.at >= bindparam("since")),
+    )
+    .where(or_(_ORG.name_key == bindparam("key"), _ORG.id.in_(_ALIASED.scalar_subquery())))
+    .order_by(case((_ORG.name_key == bindparam("key"), 0), else_=1))
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -31,24 +64,24 @@ def authenticate(
     `ahead` is the read-ahead thread checking a mail before its turn (mailbot.ahead): it only
     fills `verified_before`, whose answers the mail's own turn then uses.
     """
-    claimed = orgs.find(session, org_name) if org_name else None
-    stored = orgs.current_secret(session, claimed) if claimed is not None else None
-    registered = (
-        claimed is not None and sender is not None and orgs.is_registered(session, claimed, sender)
-    )
-    if stored is None or not registered or not secret:
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    key = name_key(org_name) if org_name else ""
+    found = session.exec(  # type: ignore[call-overload]
+        _LOGIN, params={"key": key, "email": sender or "", "since": since}
+    ).first() if key else None
+    claimed, secret_id, stored_hash, registered, locked = found or (None, None, None, 0, 0)
+    if secret_id is None or not registered or not secret:
         if verified_before is None:
             passwords.burn_time(secret or "")
         else:
             attempt = f"{sender or ''}\0{org_name or ''}"
             verified_before.burn(attempt, secret or "", ahead=ahead)
         return Login(None, claimed)
-    if verified_before is not None and claimed.id is not None and stored.id is not None:
-        verified = verified_before.verify(claimed.id, stored.id, stored.hash, secret,
-                                          ahead=ahead)
+    if verified_before is not None and claimed.id is not None:
+        verified = verified_before.verify(claimed.id, secret_id, stored_hash, secret, ahead=ahead)
     else:
-        verified = passwords.verify(stored.hash, secret)
-    if not verified or ahead or is_locked(session, settings, now, claimed):
+        verified = passwords.verify(stored_hash, secret)
+    if not verified or ahead or locked:
         return Login(None, claimed)
     return Login(claimed, claimed)
 
@@ -75,8 +108,7 @@ def record_failure(
     return True
 
 
-# Run for every login: built once with bound parameters, Core over the table.
-_EVENT = AuditEvent.__table__.c  # type: ignore[attr-defined]
+# Run for every refused login: built once with bound parameters, Core over the table.
 _EVENTS_SINCE = select(func.count()).where(
     _EVENT.organisation_id == bindparam("org"), _EVENT.action == bindparam("action"),
     _EVENT.at >= bindparam("since"),

@@ -174,8 +174,7 @@ class VerifiedSecrets:
     ) -> None:
         try:
             future.set_result(check())
-        except BaseException as exc:
+        except BaseException as exc:  # whoever waits for the answer gets the error
             with self._lock:
                 self._checks.pop(key, None)
             future.set_exception(exc)
-            raise

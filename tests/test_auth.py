@@ -1,0 +1,63 @@
+"""A login is read in one statement, and says the same as the lookups it stands for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session
+
+from mailbot import auth, orgs
+from mailbot.pipeline import Bot
+from tests.stories import SECRET
+
+
+def _statements(bot: Bot) -> list[str]:
+    seen: list[str] = []
+    event.listen(bot.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: seen.append(statement))
+    return seen
+
+
+@pytest.mark.parametrize(("sender", "name", "secret", "logged_in"), [
+    ("huisverbod@utrecht.nl", "Utrecht", SECRET, True),
+    ("huisverbod@utrecht.nl", "gemeente Utrecht", SECRET, True),
+    ("huisverbod@utrecht.nl", "Utrecht", "fout-fout-fout-fout", False),
+    ("onbekend@utrecht.nl", "Utrecht", SECRET, False),
+    ("huisverbod@utrecht.nl", "Zeist", SECRET, False),
+    ("huisverbod@utrecht.nl", "Nergenshuizen", SECRET, False),
+])
+def test_a_login_is_one_statement(
+    bot: Bot, sender: str, name: str, secret: str, logged_in: bool
+) -> None:
+    with Session(bot.engine) as session:
+        seen = _statements(bot)
+        login = auth.authenticate(session, bot.settings, bot.clock.now(), sender, name, secret,
+                                  bot.verified_secrets)
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert (login.org is not None) == logged_in
+    claimed = login.claimed.name if login.claimed else None
+    assert claimed == {"Nergenshuizen": None, "Zeist": "Zeist"}.get(name, "Utrecht")
+
+
+def test_a_login_by_alias_and_a_locked_one(bot: Bot) -> None:
+    now = bot.clock.now()
+    with Session(bot.engine) as session:
+        orgs.add(session, now, "'s-Hertogenbosch", "gemeente", aliases=("Den Bosch",))
+        orgs.add_address(session, now, "'s-Hertogenbosch", "wmo@denbosch.nl")
+        orgs.set_secret(session, now, "'s-Hertogenbosch", "bosch-bosch-bosch-bosch")
+        session.commit()
+        login = auth.authenticate(session, bot.settings, now, "wmo@denbosch.nl", "Den Bosch",
+                                  "bosch-bosch-bosch-bosch")
+        assert login.org is not None and login.org.name == "'s-Hertogenbosch"
+
+        utrecht = orgs.find(session, "Utrecht")
+        orgs.audit(session, now - timedelta(minutes=5), "mailbot", "login.locked", utrecht, "")
+        session.commit()
+        locked = auth.authenticate(session, bot.settings, now, "huisverbod@utrecht.nl",
+                                   "Utrecht", SECRET)
+        assert locked.org is None and locked.claimed is not None
+        later = now + timedelta(minutes=bot.settings.lockout_minutes + 1)
+        assert auth.authenticate(session, bot.settings, later, "huisverbod@utrecht.nl",
+                                 "Utrecht", SECRET).org is not None
