@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mailbot import passwords
 from mailbot.clock import SystemClock
 from mailbot.pipeline import Bot
 from tests.servers import dovecot as dovecot_server
@@ -70,3 +72,13 @@ def live_bot(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> Bot:
     monkeypatch.setenv("MAILBOT_DATABASE_URL", bot.settings.database_url)
     monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
     return dataclasses.replace(bot, clock=SystemClock())
+
+
+@pytest.fixture
+def argon2_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Thread names of the argon2 runs (verifications and burns) that really happened."""
+    runs: list[str] = []
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify",
+                        lambda h, s: runs.append(threading.current_thread().name) or real(h, s))
+    return runs

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from mailbot import passwords
@@ -57,60 +55,47 @@ def test_the_cache_holds_no_secret_in_clear() -> None:
     )
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Thread names of the argon2 verifications (and burns) that really ran."""
-    calls: list[str] = []
-    real = passwords.verify
-    monkeypatch.setattr(passwords, "verify",
-                        lambda h, s: calls.append(threading.current_thread().name) or real(h, s))
-    return calls
-
-
-def test_a_check_done_ahead_answers_the_mails_own_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_done_ahead_answers_the_mails_own_turn(argon2_runs: list[str]) -> None:
     cache = passwords.VerifiedSecrets()
     stored = passwords.hash_secret("kq7m-x3rt-hc9w-pa4e")
-    calls = _counting(monkeypatch)
 
     assert not cache.verify(1, 10, stored, "kq7m-x3rt-hc9w-pa4e", ahead=True)  # not known yet
     assert not cache.verify(1, 10, stored, "fout-fout-fout-fout", ahead=True)
     assert cache.verify(1, 10, stored, "kq7m-x3rt-hc9w-pa4e")  # waits for the worker
     assert not cache.verify(1, 10, stored, "fout-fout-fout-fout")  # a refusal checked ahead
 
-    assert len(calls) == 2 and all(name.startswith("argon2") for name in calls)
+    assert len(argon2_runs) == 2 and all(name.startswith("argon2") for name in argon2_runs)
 
 
 def test_a_check_done_ahead_against_an_old_secret_is_not_trusted(
-    monkeypatch: pytest.MonkeyPatch,
+    argon2_runs: list[str],
 ) -> None:
     cache = passwords.VerifiedSecrets()
     old = passwords.hash_secret("kq7m-x3rt-hc9w-pa4e")
     newer = passwords.hash_secret("nieuw-geheim-woord-x")
-    calls = _counting(monkeypatch)
 
     cache.verify(1, 10, old, "kq7m-x3rt-hc9w-pa4e", ahead=True)
     # The admin gave Utrecht a new secret before the mail's turn came.
     assert not cache.verify(1, 11, newer, "kq7m-x3rt-hc9w-pa4e")
     assert cache.verify(1, 11, newer, "nieuw-geheim-woord-x")
-    assert len(calls) == 3  # both checked against the new secret, not taken from ahead
+    assert len(argon2_runs) == 3  # both checked against the new secret, not taken from ahead
 
 
-def test_a_burn_done_ahead_is_used_up_by_one_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_burn_done_ahead_is_used_up_by_one_turn(argon2_runs: list[str]) -> None:
     cache = passwords.VerifiedSecrets()
-    calls = _counting(monkeypatch)
 
     cache.burn("a@b.nl\0Nergenshuizen", "geheim-geheim", ahead=True)
     cache.burn("a@b.nl\0Nergenshuizen", "geheim-geheim")  # the turn: already spent ahead
     cache.burn("a@b.nl\0Nergenshuizen", "geheim-geheim")  # the same mail again pays again
 
-    assert len(calls) == 2
+    assert len(argon2_runs) == 2
 
 
-def test_only_the_worker_threads_run_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_worker_threads_run_argon2(argon2_runs: list[str]) -> None:
     cache = passwords.VerifiedSecrets()
-    calls = _counting(monkeypatch)
     cache.verify(1, 10, passwords.hash_secret("kq7m-x3rt-hc9w-pa4e"), "kq7m-x3rt-hc9w-pa4e")
     cache.burn("a@b.nl\0Nergenshuizen", "geheim-geheim")
-    assert len(calls) == 2 and all(name.startswith("argon2") for name in calls)
+    assert len(argon2_runs) == 2 and all(name.startswith("argon2") for name in argon2_runs)
 
 
 def test_the_read_ahead_thread_looks_at_each_login_once() -> None:

@@ -4,25 +4,15 @@ pipeline's answers stay what they were."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from typing import Any
 
 import pytest
 
-from mailbot import outbox, passwords
+from mailbot import outbox
 from mailbot.ahead import WINDOW, ReadAhead
 from mailbot.pipeline import Bot, run_pass
 from tests.stories import FIGURES, SECRET, reply_from, submissions
-
-
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Thread names of the argon2 runs (verifications and burns) that really happened."""
-    calls: list[str] = []
-    real = passwords.verify
-    monkeypatch.setattr(passwords, "verify",
-                        lambda h, s: calls.append(threading.current_thread().name) or real(h, s))
-    return calls
 
 
 def _until(condition: Any, seconds: float = 20.0) -> None:
@@ -33,9 +23,8 @@ def _until(condition: Any, seconds: float = 20.0) -> None:
 
 
 def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
-    bot: Bot, monkeypatch: pytest.MonkeyPatch
+    bot: Bot, argon2_runs: list[str]
 ) -> None:
-    calls = _counting(monkeypatch)
     raws = [
         reply_from("huisverbod@utrecht.nl"),
         reply_from("huisverbod@utrecht.nl"),  # the same login: not checked twice
@@ -44,19 +33,18 @@ def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
         None,  # too large: not read ahead
     ]
     with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
-        _until(lambda: len(calls) == 3)
+        _until(lambda: len(argon2_runs) == 3)
         mails = [ahead.take(index) for index in range(len(raws))]
 
-    assert all(name.startswith("argon2") for name in calls)
+    assert all(name.startswith("argon2") for name in argon2_runs)
     assert [m.sender if m else None for m in mails] == [
         "huisverbod@utrecht.nl", "huisverbod@utrecht.nl", "wth@zeist.nl",
         "huisverbod@utrecht.nl", None]
 
 
 def test_a_pass_checks_each_login_once_and_answers_as_before(
-    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+    bot: Bot, imap_account: Any, smtp_sink: Any, argon2_runs: list[str]
 ) -> None:
-    calls = _counting(monkeypatch)
     for figure in (1, 2, 3):
         imap_account.append(reply_from("huisverbod@utrecht.nl", figures={**FIGURES, "1": figure}))
     imap_account.append(reply_from("wth@zeist.nl", "Zeist", "fout-fout-fout-fout"))
@@ -68,7 +56,7 @@ def test_a_pass_checks_each_login_once_and_answers_as_before(
     assert [s.revision for s in submissions(bot)] == [1, 2, 3]
     # Utrecht's secret, Zeist's wrong one, the unknown municipality's burn: once each, however
     # the two threads met.
-    assert len(calls) == 3
+    assert len(argon2_runs) == 3
     assert len(smtp_sink.wait_for(5)) == 5
 
 
