@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from mailbot.db import insert_row
 from mailbot.mail.imap import Fetched
 from mailbot.mail.large import LARGE
 from mailbot.models import Inbound, InboundChunk
@@ -114,9 +115,8 @@ def archive(
     )
     # A Core INSERT, not the session's unit of work: this runs for every mail. The object
     # stays out of the session; the pipeline writes what handling changes (`_record`).
-    row = {name: getattr(inbound, name) for name in _INBOUND_COLUMNS}
     try:
-        inbound.id = session.execute(_INSERT_INBOUND, row).inserted_primary_key[0]
+        insert_row(session, inbound)
         for seq, piece in enumerate(pieces(fetched.raw) if chunked else ()):
             session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq, "data": piece})
         session.commit()
@@ -128,11 +128,6 @@ def archive(
         # The handler reads the bytes in hand, as for a small message; nothing writes them.
         set_committed_value(inbound, "raw", fetched.raw)
     return inbound, True
-
-
-_INBOUND_TABLE = Inbound.__table__  # type: ignore[attr-defined]
-_INSERT_INBOUND = insert(_INBOUND_TABLE)
-_INBOUND_COLUMNS = tuple(column.key for column in _INBOUND_TABLE.columns if column.key != "id")
 
 
 CHUNK = 1024 * 1024  # bytes in a piece of a large message

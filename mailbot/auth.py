@@ -16,7 +16,7 @@ from mailbot.names import name_key
 
 # Everything a login needs in one statement, two for an alias (this runs for every mail): the
 # organisation by name or alias (as orgs.find), its current secret (orgs.current_secret),
-# whether the sender is registered to it (orgs.is_registered) and whether it is locked.
+# whether the sender's address is registered to it, and whether it is locked (is_locked).
 _ORG = Organisation.__table__.c  # type: ignore[attr-defined]
 _SECRET = Secret.__table__.c  # type: ignore[attr-defined]
 _ADDRESS = Address.__table__.c  # type: ignore[attr-defined]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
-from sqlmodel import Session, create_engine
+from sqlalchemy import Engine, Insert, event, insert
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,3 +61,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_row(session: Session, row: Any) -> int:
+    """Insert a new model object with one prebuilt Core INSERT, not the session's unit of work
+    (for the rows every mail writes); sets and returns its id. The object stays out of the
+    session, as stored: adding it later does not insert it again."""
+    statement, columns = _insert_of(type(row))
+    values = {name: getattr(row, name) for name in columns}
+    row.id = session.execute(statement, values).inserted_primary_key[0]
+    make_transient_to_detached(row)
+    return int(row.id)
+
+
+@cache
+def _insert_of(model: type[SQLModel]) -> tuple[Insert, tuple[str, ...]]:
+    table = model.__table__  # type: ignore[attr-defined]
+    return insert(table), tuple(column.key for column in table.columns if column.key != "id")

@@ -46,10 +46,6 @@ _CURRENT_SECRET = (
     .order_by(col(Secret.id).desc())
     .limit(1)
 )
-_ADDRESS = Address.__table__.c
-_REGISTERED = core_select(_ADDRESS.id).where(
-    _ADDRESS.organisation_id == bindparam("org"), _ADDRESS.email == bindparam("email")
-)
 _ACTING_FOR = (
     select(Organisation)
     .join(Address, col(Address.organisation_id) == col(Organisation.id))
@@ -149,11 +145,6 @@ def remove_address(session: Session, now: datetime, org_name: str, email: str) -
     session.delete(row)
     audit(session, now, "admin", "address.remove", org, address)
     return address
-
-
-def is_registered(session: Session, org: Organisation, address: str) -> bool:
-    """True when the (normalised) address may act for the organisation."""
-    return session.execute(_REGISTERED, {"org": org.id, "email": address}).first() is not None
 
 
 def acting_for(session: Session, address: str) -> list[Organisation]:

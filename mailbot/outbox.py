@@ -16,13 +16,14 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, String, bindparam, cast, exists, func, insert, literal, update
+from sqlalchemy import Engine, String, bindparam, cast, exists, func, literal, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import milestones
 from mailbot.config import Settings
+from mailbot.db import insert_row
 from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -137,7 +138,6 @@ _REPLIES_SINCE = core_select(func.count()).where(
     _REPLY.recipient == bindparam("recipient"), _REPLY.created_at > bindparam("since")
 )
 _QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
-_INSERT_REPLY = insert(Reply.__table__)
 
 
 def replies_today(session: Session, recipient: str, now: datetime) -> int:
@@ -170,16 +170,14 @@ def queue(
     if inbound is None and session.execute(_QUEUED, {"message_id": message_id}).first():
         return None
     message = compose(draft, settings, now, message_id, inbound)
-    values = {
-        "inbound_id": inbound.id if inbound else None, "recipient": draft.to,
-        "subject": _clean(draft.rendered.subject), "kind": draft.kind,
-        "message_id": message_id, "raw": message.as_bytes(), "sensitive": draft.sensitive,
-        "state": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
-        "created_at": now, "sent_at": None, "dismissed_at": None,
-    }
+    reply = Reply(
+        inbound_id=inbound.id if inbound else None, recipient=draft.to,
+        subject=_clean(draft.rendered.subject), kind=draft.kind, message_id=message_id,
+        raw=message.as_bytes(), next_attempt_at=now, created_at=now, sensitive=draft.sensitive,
+    )
     # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
     # the same mail fails here, inside the transaction that would have marked it handled.
-    return session.execute(_INSERT_REPLY, values).inserted_primary_key[0]
+    return insert_row(session, reply)
 
 
 @dataclass(frozen=True)

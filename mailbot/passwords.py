@@ -88,16 +88,8 @@ class VerifiedSecrets:
     def first_look(self, sender: str, org_name: str, secret: str) -> bool:
         """True the first time this login (sender, name, secret) is put to the cache: the
         read-ahead thread checks each one once, not at every mail that repeats it."""
-        key = ("look", self._mac(sender, org_name, secret))
         with self._lock:
-            if key in self._checks:
-                return False
-            done: Future[bool] = Future()
-            done.set_result(True)
-            self._checks[key] = done
-            while len(self._checks) > self._remembered:
-                self._checks.popitem(last=False)
-        return True
+            return self._start(("look", self._mac(sender, org_name, secret)))[1]
 
     def verify(
         self, org_id: int, secret_id: int, stored_hash: str, secret: str, *, ahead: bool = False

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import ScalarSelect, bindparam, func, insert
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from mailbot.db import insert_row
 from mailbot.forms import Form
 from mailbot.models import Answer, Organisation, Submission
 
@@ -39,7 +40,6 @@ _ANSWER = Answer.__table__.c
 _ANSWERS_OF = core_select(_ANSWER.question, _ANSWER.value).where(
     _ANSWER.submission_id == bindparam("submission")
 )
-_INSERT_SUBMISSION = insert(Submission.__table__)
 _INSERT_ANSWERS = insert(Answer.__table__)
 
 
@@ -78,17 +78,14 @@ def store(
 ) -> Stored:
     """Add a revision with these answers (not committed; the caller's transaction decides)."""
     previous = latest(session, org, period, form.kind)
-    values = {
-        "organisation_id": org.id, "period": period, "form_kind": form.kind,
-        "form_version": form.version, "revision": (previous.revision + 1) if previous else 1,
-        "inbound_id": inbound_id, "sender": sender, "person_name": person_name, "late": late,
-        "created_at": now,
-    }
+    submission = Submission(
+        organisation_id=org.id, period=period, form_kind=form.kind, form_version=form.version,
+        revision=(previous.revision + 1) if previous else 1, inbound_id=inbound_id,
+        sender=sender, person_name=person_name, late=late, created_at=now,
+    )
     # Core INSERTs instead of the unit of work: this runs for every mail. The revision is
     # unique per organisation, period and form kind, so a concurrent store fails here.
-    row_id = session.execute(_INSERT_SUBMISSION, values).inserted_primary_key[0]
-    submission = Submission(id=row_id, **values)
-    make_transient_to_detached(submission)  # as stored: not inserted again when added
+    row_id = insert_row(session, submission)
     session.execute(_INSERT_ANSWERS, [
         {"submission_id": row_id, "question": key, "value": value}
         for key, value in answers.items()
