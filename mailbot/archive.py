@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from mailbot.db import insert_row
+from mailbot.db import insert_row, insert_rows
 from mailbot.mail.imap import Fetched
 from mailbot.mail.large import LARGE
 from mailbot.models import Inbound, InboundChunk
@@ -106,13 +106,8 @@ def archive(
         existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
         if existing is not None:
             return existing, False
-    chunked = len(fetched.raw) > LARGE
-    inbound = Inbound(
-        dedupe_key=key, message_id=message_id, content_hash=content_hash, folder=fetched.folder,
-        uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size,
-        raw=b"" if chunked else fetched.raw, chunked=chunked, received_at=now, state="working",
-        claimed_at=now, attempts=1,
-    )
+    inbound = _claimed_row(fetched, Identity(key, content_hash, message_id), now)
+    chunked = inbound.chunked
     # A Core INSERT, not the session's unit of work: this runs for every mail. The object
     # stays out of the session; the pipeline writes what handling changes (`_record`).
     try:
@@ -128,6 +123,46 @@ def archive(
         # The handler reads the bytes in hand, as for a small message; nothing writes them.
         set_committed_value(inbound, "raw", fetched.raw)
     return inbound, True
+
+
+def _claimed_row(fetched: Fetched, identity: Identity, now: datetime) -> Inbound:
+    """The row a message not seen before is archived as, claimed by the caller."""
+    chunked = len(fetched.raw) > LARGE
+    return Inbound(
+        dedupe_key=identity.key, message_id=identity.message_id,
+        content_hash=identity.content_hash, folder=fetched.folder,
+        uidvalidity=fetched.uidvalidity, uid=fetched.uid, size=fetched.size,
+        raw=b"" if chunked else fetched.raw, chunked=chunked, received_at=now, state="working",
+        claimed_at=now, attempts=1,
+    )
+
+
+GROUP_BYTES = 4 * 1024 * 1024  # raw bytes archived in one statement at most
+
+
+def groupable(fetched: Fetched) -> bool:
+    """Whether a message may be archived in a group: downloaded, and not stored in pieces."""
+    return 0 < len(fetched.raw) <= LARGE
+
+
+def archive_group(
+    session: Session, group: list[tuple[Fetched, Identity]], now: datetime
+) -> list[Inbound] | None:
+    """Archive messages not seen before in one statement and one commit, each claimed by the
+    caller as `archive` would (`groupable` ones, none archived yet); the rows in order.
+
+    None when another worker archived one of them meanwhile: nothing was stored, and the
+    caller archives them one by one. A group's rows are claimed together, so when the worker
+    dies, each row not handled yet counts that death once; the pipeline keeps groups small.
+    """
+    rows = [_claimed_row(fetched, identity, now) for fetched, identity in group]
+    try:
+        insert_rows(session, rows, "dedupe_key")
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return rows
 
 
 CHUNK = 1024 * 1024  # bytes in a piece of a large message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -74,7 +74,27 @@ def insert_row(session: Session, row: Any) -> int:
     return int(row.id)
 
 
+def insert_rows(session: Session, rows: Sequence[Any], unique: str) -> None:
+    """Insert new objects of one model as `insert_row` does, in one statement where the
+    database allows (a multi-row INSERT ... RETURNING); sets their ids. `unique` names a
+    column whose values differ between the rows: SQLite does not return the ids in order."""
+    if not rows:
+        return
+    statement, columns = _insert_of(type(rows[0]))
+    values = [{name: getattr(row, name) for name in columns} for row in rows]
+    returned = session.execute(_returning(statement, unique), values).all()
+    ids = {key: row_id for row_id, key in returned}
+    for row in rows:
+        row.id = ids[getattr(row, unique)]
+        make_transient_to_detached(row)
+
+
 @cache
 def _insert_of(model: type[SQLModel]) -> tuple[Insert, tuple[str, ...]]:
     table = model.__table__  # type: ignore[attr-defined]
     return insert(table), tuple(column.key for column in table.columns if column.key != "id")
+
+
+@cache
+def _returning(statement: Insert, unique: str) -> Insert:
+    return statement.returning(statement.table.c.id, statement.table.c[unique])

@@ -16,7 +16,7 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Engine, String, bindparam, cast, exists, func, literal, update
+from sqlalchemy import Connection, Engine, String, bindparam, cast, exists, func, literal, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -189,10 +189,11 @@ class FlushReport:
     failed: int = 0
 
 
-def flush(engine: Engine, settings: Settings, now: datetime) -> FlushReport:
+def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> FlushReport:
     """Send every due reply over one SMTP connection; failures are recorded, never raised.
 
-    Replies that failed for good since the last flush are first told to the admins.
+    Replies that failed for good since the last flush are first told to the admins. `engine`
+    may be a connection the caller holds, used for every transaction instead of the pool.
     """
     _tell_admins(engine, settings, now)
     with Session(engine, expire_on_commit=False) as session:
@@ -358,7 +359,7 @@ def _defer(reply: Reply, now: datetime, error: str) -> None:
     reply.next_attempt_at = now + wait
 
 
-def _tell_admins(engine: Engine, settings: Settings, now: datetime) -> None:
+def _tell_admins(engine: Engine | Connection, settings: Settings, now: datetime) -> None:
     """One notice to the admins listing the replies that failed for good and were not told yet.
 
     Each told failure is a milestone committed with the notice, so it is told once, after a

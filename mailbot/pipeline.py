@@ -10,20 +10,24 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine, and_, bindparam, or_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
 from mailbot.ahead import ReadAhead
 from mailbot.archive import (
+    GROUP_BYTES,
     Identity,
     archive,
+    archive_group,
     archived,
     dedupe_key,
+    groupable,
     load_full_raw,
     masked,
     write_masked,
@@ -87,14 +91,18 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     try:
         while upcoming is not None:
             batch, ahead = upcoming
-            with ahead:
-                handled, held = _process_in_order(bot, batch, ahead)
-            # The next batch is read, and its secrets checked, while this one's replies go out.
-            upcoming = None if held else _read_ahead(bot, next(batches, None))
-            for _, inbound in handled:
-                report.outcomes[inbound.outcome or "unknown"] += 1
-            report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
-            _file_away(bot, mailbox, handled)
+            # One connection for a batch's transactions, instead of a checkout from the pool
+            # (and on PostgreSQL a liveness ping) for each of them.
+            with bot.engine.connect() as connection:
+                with ahead:
+                    handled, held = _process_in_order(bot, connection, batch, ahead)
+                # The next batch is read, and its secrets checked, while this one's replies go
+                # out.
+                upcoming = None if held else _read_ahead(bot, next(batches, None))
+                for _, inbound in handled:
+                    report.outcomes[inbound.outcome or "unknown"] += 1
+                report.sent += outbox.flush(connection, bot.settings, bot.clock.now()).sent
+                _file_away(bot, connection, mailbox, handled)
     finally:
         if upcoming is not None:
             upcoming[1].stop()
@@ -116,7 +124,7 @@ def _read_ahead(bot: Bot, batch: list[Fetched] | None) -> tuple[list[Fetched], R
 
 
 def _process_in_order(
-    bot: Bot, batch: list[Fetched], ahead: ReadAhead
+    bot: Bot, connection: Connection, batch: list[Fetched], ahead: ReadAhead
 ) -> tuple[list[tuple[int, Inbound]], bool]:
     """Handle messages oldest first, stopping at one another worker holds (True).
 
@@ -124,37 +132,94 @@ def _process_in_order(
     corrects, and two workers must never store revisions of one municipality side by side.
     """
     identities = [dedupe_key(fetched) for fetched in batch]
-    with Session(bot.engine) as session:
-        stored = archived(session, [identity.key for identity in identities])
+    with Session(connection) as session:
+        seen = archived(session, [identity.key for identity in identities])
+    claimed: dict[int, Inbound] = {}  # rows archived ahead of their turn, in groups
     handled: list[tuple[int, Inbound]] = []
     # A message leaves the batch when its turn comes, so that process() holds the only
     # reference to its raw bytes (25 MB for a large mail) and can let go of them.
     batch.reverse()
     identities.reverse()
     for index in range(len(batch)):
+        if index not in claimed:
+            claimed |= _archive_ahead(bot, connection, index, batch, identities, seen)
         uid, identity = batch[-1].uid, identities.pop()
         # The read mail counts only for a new row: an archived row's bytes may differ.
-        inbound = process(bot, batch.pop(), identity, seen=identity.key in stored,
-                          mail=ahead.take(index))
+        inbound = process(bot, batch.pop(), identity, seen=identity.key in seen,
+                          mail=ahead.take(index), row=claimed.pop(index, None), bind=connection)
         if inbound is None:
+            _release(connection, claimed.values())
             return handled, True
         handled.append((uid, inbound))
     return handled, False
 
 
+GROUP = 32  # messages archived in one statement, ahead of their turn
+
+
+def _archive_ahead(
+    bot: Bot, connection: Connection, index: int, batch: list[Fetched],
+    identities: list[Identity], seen: set[str],
+) -> dict[int, Inbound]:
+    """Archive the messages from `index` on that were not seen before, in one statement and
+    one commit; their rows by index. (`batch` and `identities` hold the messages from `index`
+    on, in reverse.) Kept to `GROUP` messages, so their claims stay fresh until their turn.
+    """
+    group: list[tuple[int, Fetched, Identity]] = []
+    size = 0
+    for offset in range(min(GROUP, len(batch))):
+        fetched, identity = batch[-1 - offset], identities[-1 - offset]
+        if identity.key in seen or not groupable(fetched):
+            continue
+        if group and size + len(fetched.raw) > GROUP_BYTES:
+            break
+        group.append((index + offset, fetched, identity))
+        seen.add(identity.key)  # a second copy in the batch maps onto the first one's row
+        size += len(fetched.raw)
+    if not group:
+        return {}
+    with Session(connection) as session:
+        rows = archive_group(session, [(fetched, identity) for _, fetched, identity in group],
+                             bot.clock.now())
+    if rows is None:  # another worker archived one of them meanwhile: one by one, looked up
+        return {}
+    return {position: row for (position, _, _), row in zip(group, rows, strict=True)}
+
+
+def _release(connection: Connection, rows: Iterable[Inbound]) -> None:
+    """Give back the claims of rows archived ahead whose turn will not come in this pass, so
+    that a later pass (or another worker) need not wait until they go stale."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return
+    with Session(connection) as session:
+        session.exec(  # type: ignore[call-overload]
+            update(Inbound)
+            .execution_options(synchronize_session=False)
+            .where(col(Inbound.id).in_(ids), col(Inbound.state) == "working")
+            .values(state="new", attempts=col(Inbound.attempts) - 1)
+        )
+        session.commit()
+
+
 def process(
     bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True,
-    mail: MailView | None = None,
+    mail: MailView | None = None, row: Inbound | None = None,
+    bind: Engine | Connection | None = None,
 ) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
     None when another worker holds the message right now. `seen` False skips looking for an
     archived copy (the caller looked for the whole batch); `mail` is the fetched bytes read
-    ahead (mailbot.ahead).
+    ahead (mailbot.ahead); `row` is the message archived and claimed by the caller already
+    (`archive_group`); `bind` is the connection to use instead of the engine's pool.
     """
     started = time.monotonic()
-    with Session(bot.engine, expire_on_commit=False) as session:
-        inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
+    with Session(bind or bot.engine, expire_on_commit=False) as session:
+        if row is None:
+            inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
+        else:
+            inbound, claimed = row, True
         del fetched  # inbound.raw holds the same bytes
         if not claimed:
             mail = None  # the archived row's bytes count, not the fetched ones
@@ -275,7 +340,9 @@ def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
     session.commit()
 
 
-def _file_away(bot: Bot, mailbox: Mailbox, handled: list[tuple[int, Inbound]]) -> None:
+def _file_away(
+    bot: Bot, connection: Connection, mailbox: Mailbox, handled: list[tuple[int, Inbound]]
+) -> None:
     """Move handled messages in one batch per folder, then record that they left the inbox."""
     by_folder: dict[str, list[int]] = defaultdict(list)
     for uid, inbound in handled:
@@ -283,7 +350,7 @@ def _file_away(bot: Bot, mailbox: Mailbox, handled: list[tuple[int, Inbound]]) -
     for folder, uids in by_folder.items():
         mailbox.move(uids, folder)
     ids = [inbound.id for _, inbound in handled]
-    with Session(bot.engine) as session:
+    with Session(connection) as session:
         session.exec(  # type: ignore[call-overload]
             update(Inbound)
             .execution_options(synchronize_session=False)

@@ -1,0 +1,153 @@
+"""The messages of a batch not seen before are archived in groups: one statement and one commit
+for up to `GROUP` of them, each row claimed as a single archive would claim it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+from sqlmodel import Session, col, select
+
+from mailbot import pipeline
+from mailbot.models import Inbound, Reply
+from mailbot.pipeline import Bot, run_pass
+from tests.stories import FIGURES, reply_from, submissions
+from tests.test_faults_crash import crash_once
+
+UTRECHT = "huisverbod@utrecht.nl"
+
+
+def _inserts_into_inbound(bot: Bot) -> list[str]:
+    """Every INSERT INTO inbound from now on."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOUND "):
+            seen.append(statement)
+
+    event.listen(bot.engine, "before_cursor_execute", note)
+    return seen
+
+
+def _rows(bot: Bot) -> list[Inbound]:
+    with Session(bot.engine) as session:
+        return list(session.exec(select(Inbound).order_by(col(Inbound.id))))
+
+
+def _figures(first: int) -> dict[str, object]:
+    return {**FIGURES, "1": first}
+
+
+def test_new_messages_are_archived_in_one_statement_and_handled_in_order(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    for figure in range(1, 6):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+    inserts = _inserts_into_inbound(bot)
+
+    assert run_pass(bot).outcomes == {"processed": 5}
+
+    assert len(inserts) == 1
+    rows = _rows(bot)
+    assert [row.uid for row in rows] == sorted(row.uid for row in rows)
+    assert all((row.state, row.attempts) == ("filed", 1) for row in rows)
+    assert [s.revision for s in submissions(bot)] == [1, 2, 3, 4, 5]
+    assert len(smtp_sink.wait_for(5)) == 5 and imap_account.uids("INBOX") == []
+
+
+def test_a_second_copy_in_the_same_batch_maps_onto_the_first_ones_row(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    raw = reply_from(UTRECHT)
+    imap_account.append(raw)
+    imap_account.append(raw)  # delivered twice: the same Message-ID
+
+    run_pass(bot)
+
+    assert len(_rows(bot)) == 1 and len(submissions(bot)) == 1
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+    assert imap_account.uids("INBOX") == []
+
+
+def test_claims_taken_ahead_are_given_back_when_the_pass_stops_at_a_held_message(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT, figures=_figures(1)))
+    crash_once(monkeypatch, pipeline, "dispatch", bot)  # its claim stays a while
+    for figure in (2, 3, 4):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+
+    assert run_pass(bot).handled == 0  # stopped at the held first mail
+
+    # The three behind it were archived ahead, then given back: not started, nobody's.
+    held, *behind = _rows(bot)
+    assert (held.state, held.attempts) == ("working", 1)
+    assert [(row.state, row.attempts) for row in behind] == [("new", 0)] * 3
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    assert run_pass(bot).outcomes == {"processed": 4}
+    assert [s.revision for s in submissions(bot)] == [1, 2, 3, 4]
+    assert [row.attempts for row in _rows(bot)] == [2, 1, 1, 1]
+
+
+def test_a_worker_dying_in_a_group_costs_the_rows_not_handled_one_attempt(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for figure in (1, 2, 3):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+    handled: list[int] = []
+    dispatch = pipeline.dispatch
+
+    def dies_on_the_second(kind: str, ctx: Any) -> Any:
+        if len(handled) == 1:
+            raise KeyboardInterrupt  # nothing catches it: the worker is gone
+        handled.append(ctx.inbound.id)
+        return dispatch(kind, ctx)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "dispatch", dies_on_the_second)
+        with pytest.raises(KeyboardInterrupt):
+            run_pass(bot)
+    assert [row.state for row in _rows(bot)] == ["handled", "working", "working"]
+
+    bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
+    assert run_pass(bot).outcomes == {"processed": 3}
+
+    assert [s.revision for s in submissions(bot)] == [1, 2, 3]
+    assert [row.attempts for row in _rows(bot)] == [1, 2, 2]
+    assert len(smtp_sink.wait_for(3)) == 3 and imap_account.uids("INBOX") == []
+
+
+def test_a_group_that_another_worker_archived_in_part_is_archived_one_by_one(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imap_account.append(reply_from(UTRECHT, figures=_figures(1)))
+    crash_once(monkeypatch, pipeline, "_handle", bot)  # archived ...
+    with Session(bot.engine) as session:  # ... and given back, as by another worker
+        session.exec(update(Inbound).values(state="new", attempts=0))  # type: ignore[call-overload]
+        session.commit()
+    imap_account.append(reply_from(UTRECHT, figures=_figures(2)))
+    # The other worker archived the first mail after this one looked: the group's INSERT fails.
+    monkeypatch.setattr(pipeline, "archived", lambda _session, _keys: set())
+    inserts = _inserts_into_inbound(bot)
+
+    assert run_pass(bot).outcomes == {"processed": 2}
+
+    assert len(inserts) == 2  # the group, rolled back; then the second mail on its own
+    assert len(_rows(bot)) == 2
+    assert [s.revision for s in submissions(bot)] == [1, 2]
+    assert len(smtp_sink.wait_for(2)) == 2 and imap_account.uids("INBOX") == []
+
+
+def test_a_group_is_bounded_by_its_count(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "GROUP", 2)
+    for figure in range(1, 6):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+    inserts = _inserts_into_inbound(bot)
+
+    assert run_pass(bot).outcomes == {"processed": 5}
+
+    assert len(inserts) == 3  # 2 + 2 + 1
