@@ -40,7 +40,9 @@ class ReadAhead:
         raws: Sequence[bytes | None],
     ) -> None:
         """`raws` in the batch's order; None for a message not to read ahead (too large)."""
-        self._engine, self._settings, self._clock = engine, settings, clock
+        # It only reads, one statement at a time: no transaction to begin and roll back.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._settings, self._clock = settings, clock
         self._verified = verified
         self._raws = list(raws)
         self._mails: dict[int, MailView] = {}

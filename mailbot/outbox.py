@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
@@ -196,7 +197,8 @@ def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> Flu
     may be a connection the caller holds, used for every transaction instead of the pool.
     """
     _tell_admins(engine, settings, now)
-    with Session(engine, expire_on_commit=False) as session:
+    with _each_statement_committed(engine) as connection, \
+            Session(connection, expire_on_commit=False) as session:
         due = list(session.exec(
             select(Reply)
             .where(col(Reply.state).in_(("pending", "sending")), col(Reply.next_attempt_at) <= now)
@@ -208,6 +210,22 @@ def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> Flu
         report = asyncio.run(_send_all(session, settings, now, due))
         session.commit()
     return report
+
+
+@contextlib.contextmanager
+def _each_statement_committed(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection in autocommit mode, for the sender's one-statement transactions: on
+    PostgreSQL a BEGIN and a COMMIT less, each a round trip, for every reply sent."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        return
+    level = bind.get_isolation_level()
+    bind.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield bind
+    finally:
+        bind.execution_options(isolation_level=level)
 
 
 CLAIM_CHUNK = 50  # replies claimed per UPDATE; a dead sender holds at most this many a while

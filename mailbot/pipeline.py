@@ -1,8 +1,10 @@
 """One pass over the mailbox: fetch, archive, classify, handle, commit, send, file away.
 
-Every message goes through `process` on its own; a crash at any line leaves the database in a
-state from which the next pass finishes the work (archived rows are re-handled, handled rows
-are only filed), and nothing is answered twice (reply Message-IDs are unique).
+Every message is handled by `process` on its own, in its own transaction; new ones are
+archived a group at a time just ahead of their turn (one INSERT and one commit), each claimed
+as if archived alone. A crash at any line leaves the database in a state from which the next
+pass finishes the work (archived rows are re-handled, handled rows are only filed), and nothing
+is answered twice (reply Message-IDs are unique).
 """
 
 from __future__ import annotations

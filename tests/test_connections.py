@@ -1,0 +1,58 @@
+"""How a pass uses the database: one connection per batch for the pipeline's transactions,
+the sender's one-statement transactions committed as they run, and the caller's connection
+handed back as it was lent."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+from sqlalchemy import event, update
+from sqlmodel import Session, select
+
+from mailbot import outbox
+from mailbot.models import Reply
+from mailbot.pipeline import Bot, run_pass
+from tests.stories import FIGURES, reply_from, submissions
+
+UTRECHT = "huisverbod@utrecht.nl"
+
+
+def test_the_pipeline_takes_one_connection_from_the_pool_per_batch(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    bot = dataclasses.replace(bot, settings=bot.settings.model_copy(
+        update={"imap_batch_size": 3}))
+    for figure in range(1, 7):  # two batches
+        imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": figure}))
+    checkouts: list[str] = []
+    event.listen(bot.engine.pool, "checkout",
+                 lambda *_: checkouts.append(threading.current_thread().name))
+
+    assert run_pass(bot).outcomes == {"processed": 6}
+
+    # Each batch: one. After the last: the final flush, the admins' notice check, the beat.
+    # (The read-ahead thread takes its own, to check secrets beside the pipeline.)
+    assert checkouts.count(threading.main_thread().name) == 2 + 3
+    assert [s.revision for s in submissions(bot)] == [1, 2, 3, 4, 5, 6]
+    assert len(smtp_sink.wait_for(6)) == 6
+
+
+def test_the_sender_hands_back_the_callers_connection_as_it_was_lent(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    run_pass(bot)
+    with Session(bot.engine) as session:
+        session.exec(select(Reply)).one()
+
+    with bot.engine.connect() as connection:
+        level = connection.get_isolation_level()
+        outbox.flush(connection, bot.settings, bot.clock.now())
+        assert connection.get_isolation_level() == level != "AUTOCOMMIT"
+        connection.execute(update(Reply).values(subject="overschreven"))
+        connection.rollback()  # a transaction again: the change is gone with it
+
+    with Session(bot.engine) as session:
+        assert session.exec(select(Reply.subject)).one() != "overschreven"
