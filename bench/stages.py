@@ -199,11 +199,21 @@ def _counted(watch: Stopwatch, name: str, func: Callable[..., Any]) -> Callable[
     timed = watch.timed("sql", func)
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        watch.driver_calls[name] += 1
-        return timed(*args, **kwargs)
+    def wrapper(dbapi_connection: Any, *args: Any, **kwargs: Any) -> Any:
+        if _in_transaction(dbapi_connection):  # else the driver sends nothing
+            watch.driver_calls[name] += 1
+        return timed(dbapi_connection, *args, **kwargs)
 
     return wrapper
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether a COMMIT or ROLLBACK on this connection reaches the database: a transaction is
+    open (never in autocommit mode)."""
+    if isinstance(getattr(dbapi_connection, "in_transaction", None), bool):  # sqlite3
+        return bool(dbapi_connection.in_transaction)
+    status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
+    return status is None or int(status) != 0  # psycopg: 0 is IDLE
 
 
 def overhead_per_call() -> float:

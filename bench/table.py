@@ -93,7 +93,7 @@ def _throughput(result: dict[str, Any], kinds: list[str]) -> list[str]:
               f"{dbs[k]['argon2']['seconds']:.1f} s" for k in kinds]),
         _row("work beside the pipeline (read-ahead thread, argon2 worker), s",
              [_beside(dbs[k]["mailbot"]) for k in kinds]),
-        _row("SQL statements, COMMITs, ROLLBACKs per message",
+        _row("SQL statements, COMMITs, ROLLBACKs that reach the database, per message",
              [_per_message(dbs[k]["mailbot"]) for k in kinds]),
         _row("mailbot with argon2 time taken out, msg/s",
              [f"{dbs[k]['per_second_without_argon2']:.1f}" for k in kinds]),
