@@ -92,7 +92,8 @@ class Inbound(SQLModel, table=True):
     subject: str | None = None
     received_at: datetime = Field(sa_column=_when())
     # new -> working (claimed by one worker) -> handled (outcome and replies committed)
-    # -> filed (moved out of the inbox)
+    # -> filed (to be moved out of the inbox: done, or done again by the next pass that still
+    # finds it there)
     state: str = Field(default="new", index=True)
     claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     # Claims taken; a message whose worker died this often is quarantined, not tried again.

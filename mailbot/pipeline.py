@@ -345,12 +345,12 @@ def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
 def _file_away(
     bot: Bot, connection: Connection, mailbox: Mailbox, handled: list[tuple[int, Inbound]]
 ) -> None:
-    """Move handled messages in one batch per folder, then record that they left the inbox."""
-    by_folder: dict[str, list[int]] = defaultdict(list)
-    for uid, inbound in handled:
-        by_folder[inbound.target_folder or bot.settings.imap_rejected_folder].append(uid)
-    for folder, uids in by_folder.items():
-        mailbox.move(uids, folder)
+    """Record that handled messages are filed, then move them in one batch per folder.
+
+    In this order a crash in between heals itself: the next pass finds the message still in
+    the inbox, its row filed, and moves it. (Moved first, a row would stay `handled` for good,
+    its message no longer in the inbox for any pass to find.)
+    """
     ids = [inbound.id for _, inbound in handled]
     with Session(connection) as session:
         session.exec(  # type: ignore[call-overload]
@@ -360,3 +360,8 @@ def _file_away(
             .values(state="filed", filed_at=bot.clock.now())
         )
         session.commit()
+    by_folder: dict[str, list[int]] = defaultdict(list)
+    for uid, inbound in handled:
+        by_folder[inbound.target_folder or bot.settings.imap_rejected_folder].append(uid)
+    for folder, uids in by_folder.items():
+        mailbox.move(uids, folder)

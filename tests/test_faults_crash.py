@@ -122,6 +122,26 @@ def test_crash_after_commit_before_move(
     assert_finished_once(bot, imap_account, smtp_sink)
 
 
+def test_crash_right_after_the_move_leaves_no_row_waiting_to_be_filed(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The row is marked filed before the move: moved first, a crash here would leave it
+    # "handled" for good, its message gone from the inbox for any pass to find.
+    imap_account.append(reply_from(UTRECHT))
+    move = Mailbox.move
+
+    def moved_then_killed(self: Mailbox, uids: list[int], folder: str) -> None:
+        move(self, uids, folder)
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Mailbox, "move", moved_then_killed)
+        with pytest.raises(Killed):
+            run_pass(bot)
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+
+
 def test_crash_in_the_middle_of_sending_sends_once_after_the_lease(
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
