@@ -16,6 +16,7 @@ counts as `argon2` on its own thread.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 import threading
 import time
@@ -207,13 +208,13 @@ def _counted(watch: Stopwatch, name: str, func: Callable[..., Any]) -> Callable[
     return wrapper
 
 
-def _in_transaction(dbapi_connection: Any) -> bool:
-    """Whether a COMMIT or ROLLBACK on this connection reaches the database: a transaction is
-    open (never in autocommit mode)."""
-    if isinstance(getattr(dbapi_connection, "in_transaction", None), bool):  # sqlite3
-        return bool(dbapi_connection.in_transaction)
-    status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
-    return status is None or int(status) != 0  # psycopg: 0 is IDLE
+def _in_transaction(connection: Any) -> bool:
+    """Whether a COMMIT or ROLLBACK on this (pooled) connection reaches the database: a
+    transaction is open (never in autocommit mode)."""
+    driver = getattr(connection, "dbapi_connection", connection)
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    return int(driver.info.transaction_status) != 0  # psycopg: 0 is IDLE
 
 
 def overhead_per_call() -> float:
