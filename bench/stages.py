@@ -117,6 +117,7 @@ def _targets() -> list[tuple[str, str, str]]:
         ("mailbot.mail.imap:Mailbox", "pending_uids", "fetch"),
         ("mailbot.mail.imap:Mailbox", "move", "move"),
         ("mailbot.archive", "archive", "archive"),
+        ("mailbot.archive", "archive_group", "archive"),
         ("mailbot.mail.message", "read", "read"),
         ("mailbot.classify", "classify", "classify"),
         ("mailbot.parse", "parse", "parse"),

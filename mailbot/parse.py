@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from mailbot.forms import KINDS, Form, load_form
 from mailbot.names import fits_any, fold, label_owner, label_words, name_key
@@ -134,6 +134,46 @@ def parse(
     text: str, form: Form, *, now: datetime | None = None, default_period: Period | None = None
 ) -> Reading:
     """Read a filled-in form; every question left unanswered is `missing` when a form is seen."""
+    scan = _scan(text, form) if len(text) <= REMEMBERED_TEXT else _scan.__wrapped__(text, form)
+    fields = scan.fields
+    period_field = fields.get("period")
+    period, period_problems = _period(period_field, default_period, now or datetime.now(UTC))
+    header_problems = scan.header_problems + period_problems if scan.recognised else []
+    return Reading(
+        org_name=_value(fields, "org"),
+        person_name=_value(fields, "name"),
+        email=_email(_value(fields, "email")),
+        secret=_value(fields, "secret"),
+        period=period,
+        period_text=period_field.value if period_field and period_field.value else None,
+        answers=dict(scan.answers),
+        problems=tuple(header_problems + scan.question_problems),
+        lines=scan.lines,
+        recognised=scan.recognised,
+        fields=frozenset(fields),
+    )
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What a text says whatever the period defaults to: all of a reading but the period."""
+
+    fields: dict[str, _Field]
+    recognised: bool
+    answers: dict[str, int]
+    question_problems: list[Problem]
+    header_problems: list[Problem]
+    lines: tuple[str, ...]
+
+
+REMEMBERED_TEXT = 64 * 1024  # characters; a longer text is read again rather than kept
+
+
+# The read-ahead thread reads a submission's text for its login before the pipeline reads it
+# for the figures: remembered, the second reading costs nothing. (Shared between threads: no
+# caller changes a scan; `parse` copies what a Reading hands out.)
+@lru_cache(maxsize=64)
+def _scan(text: str, form: Form) -> _Scan:
     questions = _Questions.of(form)
     items = [item for raw in text.splitlines()
              if (item := _read_line(raw, questions)) is not None]
@@ -143,22 +183,8 @@ def parse(
         for i in items
     )
     answers, question_problems = _settle_all(items, form, recognised)
-    period_field = fields.get("period")
-    period, period_problems = _period(period_field, default_period, now or datetime.now(UTC))
-    header_problems = _header_problems(fields) + period_problems if recognised else []
-    return Reading(
-        org_name=_value(fields, "org"),
-        person_name=_value(fields, "name"),
-        email=_email(_value(fields, "email")),
-        secret=_value(fields, "secret"),
-        period=period,
-        period_text=period_field.value if period_field and period_field.value else None,
-        answers=answers,
-        problems=tuple(header_problems + question_problems),
-        lines=_echo(items, fields),
-        recognised=recognised,
-        fields=frozenset(fields),
-    )
+    return _Scan(fields, recognised, answers, question_problems, _header_problems(fields),
+                 _echo(items, fields))
 
 
 # --- one line ---------------------------------------------------------------------------------

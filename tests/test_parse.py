@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mailbot import parse as parse_module
 from mailbot.forms import load_form
-from mailbot.parse import Problem, parse
+from mailbot.parse import REMEMBERED_TEXT, Problem, parse
 from mailbot.periods import Period
 from tests.mails import filled_form, template_text
 
@@ -154,6 +155,42 @@ def test_the_period_rule(
     assert reading.period == period
     header = [p for p in reading.problems if p.question is None]
     assert header == ([problem] if problem else [])
+
+
+def _lines_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    read_line = parse_module._read_line
+    monkeypatch.setattr(parse_module, "_read_line",
+                        lambda raw, questions: read.append(raw) or read_line(raw, questions))
+    return read
+
+
+def test_a_text_read_again_with_another_default_period_is_not_scanned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The read-ahead thread reads a submission for its login, the pipeline for its figures.
+    read = _lines_read(monkeypatch)
+    text = f"Zonder periode, twee keer gelezen\n{FORM}"  # read by no other test
+
+    first = parse(text, GEMEENTE, now=NOW)
+    second = parse(text, GEMEENTE, now=NOW, default_period=H1)
+
+    assert len(read) == len(text.splitlines())
+    assert (first.period, second.period) == (None, H1)
+    missing = ["missing"] * (len(GEMEENTE.keys) - 1)
+    assert [p.code for p in first.problems] == ["period_missing", *missing]
+    assert [p.code for p in second.problems] == missing
+    assert first.answers == second.answers == {"1": 3} and first.answers is not second.answers
+
+
+def test_a_long_text_is_read_again_rather_than_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    read = _lines_read(monkeypatch)
+    text = FORM + "geen vraag\n" * (REMEMBERED_TEXT // 10)
+
+    parse(text, GEMEENTE, now=NOW)
+    parse(text, GEMEENTE, now=NOW)
+
+    assert len(read) == 2 * len(text.splitlines())
 
 
 def test_a_period_ends_at_midnight_on_the_first_of_july() -> None:
