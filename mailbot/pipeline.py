@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from mailbot import health, outbox
@@ -220,8 +221,10 @@ def process(
     with Session(bind or bot.engine, expire_on_commit=False) as session:
         if row is None:
             inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
-        else:
+        elif _still_ours(bot, session, row):
             inbound, claimed = row, True
+        else:
+            return None
         del fetched  # inbound.raw holds the same bytes
         if not claimed:
             mail = None  # the archived row's bytes count, not the fetched ones
@@ -262,6 +265,27 @@ def process(
         (time.monotonic() - started) * 1000,
     )
     return inbound
+
+
+def _still_ours(bot: Bot, session: Session, row: Inbound) -> bool:
+    """Whether the claim on a row archived ahead still holds when its turn comes: renewed
+    first when half its time has gone by, in case the turn came late (False when it went
+    stale and another worker took the row over meanwhile)."""
+    now = bot.clock.now()
+    assert row.claimed_at is not None
+    if now - row.claimed_at < timedelta(seconds=bot.settings.claim_seconds / 2):
+        return True
+    result = session.execute(
+        update(Inbound.__table__)
+        .where(_INBOUND.id == row.id, _INBOUND.state == "working",
+               _INBOUND.claimed_at == row.claimed_at)
+        .values(claimed_at=now)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(row, "claimed_at", now)
+    return True
 
 
 def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:

@@ -151,3 +151,59 @@ def test_a_group_is_bounded_by_its_count(
     assert run_pass(bot).outcomes == {"processed": 5}
 
     assert len(inserts) == 3  # 2 + 2 + 1
+
+
+def _late_turns(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, seconds: float, meanwhile: Any = None
+) -> None:
+    """The first message takes `seconds` to handle; `meanwhile` runs before it is done."""
+    dispatch = pipeline.dispatch
+    handled: list[int] = []
+
+    def slow(kind: str, ctx: Any) -> Any:
+        if not handled:
+            bot.clock.advance(seconds=seconds)  # type: ignore[attr-defined]
+            if meanwhile is not None:
+                meanwhile()
+        handled.append(ctx.inbound.id)
+        return dispatch(kind, ctx)
+
+    monkeypatch.setattr(pipeline, "dispatch", slow)
+
+
+def test_a_claim_taken_ahead_is_renewed_when_its_turn_comes_late(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for figure in (1, 2):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+    _late_turns(bot, monkeypatch, bot.settings.claim_seconds * 0.6)
+
+    assert run_pass(bot).outcomes == {"processed": 2}
+
+    first, second = _rows(bot)
+    assert second.claimed_at is not None and first.claimed_at is not None
+    assert second.claimed_at > first.claimed_at  # renewed at its turn, before it went stale
+    assert [s.revision for s in submissions(bot)] == [1, 2]
+
+
+def test_a_claim_taken_over_while_it_waited_for_its_turn_is_left_to_its_new_owner(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for figure in (1, 2, 3):
+        imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
+
+    def another_worker_takes_the_second() -> None:
+        with Session(bot.engine) as session:
+            second = session.exec(select(Inbound).order_by(col(Inbound.id))).all()[1]
+            second.claimed_at, second.attempts = bot.clock.now(), second.attempts + 1
+            session.add(second)
+            session.commit()
+
+    _late_turns(bot, monkeypatch, bot.settings.claim_seconds + 1, another_worker_takes_the_second)
+
+    assert run_pass(bot).outcomes == {"processed": 1}  # stopped at the second: not ours
+
+    _, second, third = _rows(bot)
+    assert (second.state, second.attempts) == ("working", 2)  # the other worker's
+    assert (third.state, third.attempts) == ("new", 0)  # given back
+    assert [s.revision for s in submissions(bot)] == [1]
