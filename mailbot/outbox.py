@@ -17,7 +17,18 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import Connection, Engine, String, bindparam, cast, exists, func, literal, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    update,
+)
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -141,12 +152,6 @@ _REPLIES_SINCE = core_select(func.count()).where(
 _QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
 
 
-def replies_today(session: Session, recipient: str, now: datetime) -> int:
-    """How many replies went (or will go) to this address in the last 24 hours."""
-    since = now - timedelta(days=1)
-    return session.execute(_REPLIES_SINCE, {"recipient": recipient, "since": since}).scalar_one()
-
-
 def queue(
     session: Session, settings: Settings, now: datetime, draft: Draft,
     inbound: Inbound | None, index: int = 0, *, basis: str | None = None,
@@ -161,9 +166,6 @@ def queue(
     # by itself (round mail, reports) is bounded by its milestones and must not be dropped.
     capped = (inbound is not None and not draft.sensitive
               and draft.to not in settings.admin_addresses)
-    if capped and replies_today(session, draft.to, now) >= settings.max_replies_per_day:
-        log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
-        return None
     cause = inbound.dedupe_key if inbound is not None else (basis or f"{draft.kind}:{now}")
     message_id = reply_message_id(cause, draft.kind, index, settings)
     # A reply to a mail is queued in the transaction that marks the mail handled, so it cannot
@@ -178,7 +180,30 @@ def queue(
     )
     # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
     # the same mail fails here, inside the transaction that would have marked it handled.
-    return insert_row(session, reply)
+    if not capped:
+        return insert_row(session, reply)
+    values = {name: getattr(reply, name) for name in _CAPPED_COLUMNS}
+    reply_id = session.execute(_INSERT_WITHIN_CAP, {
+        **values, "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
+    }).scalar_one_or_none()
+    if reply_id is None:
+        log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
+    return reply_id
+
+
+# The daily cap checked inside the INSERT: one statement instead of a count and an insert.
+# The row's own `recipient` is the one counted.
+_CAPPED_COLUMNS = tuple(column.key for column in Reply.__table__.columns if column.key != "id")
+_INSERT_WITHIN_CAP = (
+    insert(Reply.__table__)
+    .from_select(
+        _CAPPED_COLUMNS,
+        core_select(*(bindparam(column.key, type_=column.type)
+                      for column in Reply.__table__.columns if column.key != "id"))
+        .where(_REPLIES_SINCE.scalar_subquery() < bindparam("cap")),
+    )
+    .returning(_REPLY.id)
+)
 
 
 @dataclass(frozen=True)

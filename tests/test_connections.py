@@ -56,3 +56,19 @@ def test_the_sender_hands_back_the_callers_connection_as_it_was_lent(
 
     with Session(bot.engine) as session:
         assert session.exec(select(Reply.subject)).one() != "overschreven"
+
+
+def test_a_reply_is_queued_within_the_daily_cap_in_one_statement(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(reply_from(UTRECHT))
+    about_replies: list[str] = []
+    event.listen(bot.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: about_replies.append(" ".join(statement.split()))
+                 if "reply" in statement.split("WHERE")[0].lower() else None)
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    queued = [s for s in about_replies if s.startswith("INSERT INTO reply")]
+    assert len(queued) == 1 and "count(*)" in queued[0]  # the cap, inside the INSERT
+    assert not [s for s in about_replies if s.startswith("SELECT count(*)")]
