@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import Session
 
@@ -13,6 +13,9 @@ from mailbot.mail.message import MailView
 from mailbot.models import Inbound
 from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Rendered, Renderer
+
+if TYPE_CHECKING:  # rounds imports this module
+    from mailbot.rounds.threads import Deadlines
 
 Status = Literal["processed", "rejected", "ignored"]
 
@@ -58,3 +61,4 @@ class Context:
     inbound: Inbound
     mail: MailView
     verified_secrets: VerifiedSecrets | None = None
+    deadlines: Deadlines | None = None  # the rounds' deadlines read in this batch

@@ -47,6 +47,7 @@ from mailbot.models import Inbound
 from mailbot.outcome import Context
 from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Renderer
+from mailbot.rounds import Deadlines
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Bot:
     clock: Clock
     renderer: Renderer
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
     def __post_init__(self) -> None:
         # A bot reads 25 MB mails: their memory goes back to the system once they are done.
@@ -94,6 +96,7 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     try:
         while upcoming is not None:
             batch, ahead = upcoming
+            bot.deadlines.forget()
             # One connection for a batch's transactions, instead of a checkout from the pool
             # (and on PostgreSQL a liveness ping) for each of them.
             with bot.engine.connect() as connection:
@@ -319,7 +322,8 @@ def _handle(bot: Bot, session: Session, inbound: Inbound, mail: MailView | None)
     inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
     inbound.kind = classify(mail, bot.settings)
     now = bot.clock.now()
-    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets)
+    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets,
+                  bot.deadlines)
     outcome = dispatch(inbound.kind, ctx)
     for index, draft in enumerate(outcome.replies):
         outbox.queue(session, bot.settings, now, draft, inbound, index)

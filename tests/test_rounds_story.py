@@ -8,25 +8,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from mailbot import db, orgs, outbox, rounds
 from mailbot.clock import FixedClock
-from mailbot.models import Reply, RoundMail
+from mailbot.models import Reply, Round, RoundMail
 from mailbot.periods import Period
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
 from mailbot.submissions import answers_of
 from tests.mails import BOT, filled_form, thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
-from tests.stories import ADMIN, FIGURES, SECRET, ZEIST_SECRET, submissions
+from tests.stories import ADMIN, FIGURES, SECRET, ZEIST_SECRET, reply_from, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"
 ANALYST = "analyse@wodc.example"
@@ -259,3 +260,29 @@ def test_an_outlook_reply_typed_into_the_invitation_without_the_period_line_is_s
     assert (stored.period, stored.late, stored.revision) == ("2026-H1", False, 1)
     with Session(round_bot.engine) as session:
         assert answers_of(session, stored) == FIGURES
+
+
+def test_a_batch_reads_a_rounds_deadline_once_and_the_next_batch_reads_it_again(
+    round_bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    tick_at(round_bot, at(7, 1))  # the 2026-H1 round opens: deadline 12 August
+    round_bot.clock.current = at(8, 20, 9)  # type: ignore[attr-defined]
+    for figure in (1, 2, 3):
+        imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": figure}))
+    deadline_reads: list[str] = []
+    event.listen(round_bot.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: deadline_reads.append(statement)
+                 if "round.deadline" in statement else None)
+
+    assert run_pass(round_bot).outcomes == {"processed": 3}
+    assert len(deadline_reads) == 1
+    assert [s.late for s in submissions(round_bot)] == [True] * 3
+
+    with Session(round_bot.engine) as session:  # an admin moves the deadline
+        session.exec(update(Round).values(deadline=date(2026, 8, 31)))  # type: ignore[call-overload]
+        session.commit()
+    imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 4}))
+
+    assert run_pass(round_bot).outcomes == {"processed": 1}
+    assert len(deadline_reads) == 2
+    assert [s.late for s in submissions(round_bot)] == [True, True, True, False]

@@ -179,7 +179,8 @@ def _store(
     stored = submissions.store(
         ctx.session, ctx.now, org, str(period), form, reading.answers, sender=sender,
         person_name=reading.person_name, inbound_id=ctx.inbound.id,
-        late=rounds.is_late(ctx.session, ctx.settings, str(period), ctx.inbound.received_at),
+        late=rounds.is_late(ctx.session, ctx.settings, str(period), ctx.inbound.received_at,
+                            ctx.deadlines),
     )
     labels = {q.key: q.label for q in form.questions}
     rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key)}

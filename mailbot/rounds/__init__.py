@@ -18,13 +18,13 @@ from mailbot.rounds.mailing import (
     uninvited,
 )
 from mailbot.rounds.status import RoundView, Standing, view
-from mailbot.rounds.threads import is_late, period_replied_to
+from mailbot.rounds.threads import Deadlines, is_late, period_replied_to
 from mailbot.rounds.tick import tick
 from mailbot.rounds.timeline import Timeline, local_day, timeline
 
 __all__ = [
-    "Addressed", "RoundView", "Standing", "Timeline", "is_late", "local_day", "milestone_key",
-    "missing",
+    "Addressed", "Deadlines", "RoundView", "Standing", "Timeline", "is_late", "local_day",
+    "milestone_key", "missing",
     "open_round", "overview", "period_replied_to", "remind", "require_ended", "require_round",
     "tick", "timeline",
     "uninvited", "view",

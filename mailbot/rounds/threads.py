@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
@@ -38,7 +38,30 @@ def period_replied_to(session: Session, mail: MailView) -> Period | None:
     return None
 
 
-def is_late(session: Session, settings: Settings, period: str, received: datetime) -> bool:
+class Deadlines:
+    """The rounds' deadlines as read during one batch of mail: one query per period instead
+    of one per stored mail. The pipeline forgets them at every batch, so a deadline an admin
+    moves counts from the next batch on."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, date | None] = {}
+
+    def forget(self) -> None:
+        """Read every deadline afresh from now on."""
+        self._known.clear()
+
+    def of(self, session: Session, period: str) -> date | None:
+        """The deadline of the period's round; None when it was not opened."""
+        if period not in self._known:
+            self._known[period] = session.execute(
+                _DEADLINE, {"period": period}).scalar_one_or_none()
+        return self._known[period]
+
+
+def is_late(
+    session: Session, settings: Settings, period: str, received: datetime,
+    deadlines: Deadlines | None = None,
+) -> bool:
     """True when the period's round is open and the mail came in after its deadline day."""
-    deadline = session.execute(_DEADLINE, {"period": period}).scalar_one_or_none()
+    deadline = (deadlines or Deadlines()).of(session, period)
     return deadline is not None and is_after(settings, deadline, received)
