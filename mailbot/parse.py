@@ -166,7 +166,7 @@ class _Scan:
     lines: tuple[str, ...]
 
 
-REMEMBERED_TEXT = 64 * 1024  # characters; a longer text is read again rather than kept
+REMEMBERED_TEXT = 16 * 1024  # characters (64 of them: 4 MB at most); longer ones are read again
 
 
 # The read-ahead thread reads a submission's text for its login before the pipeline reads it
