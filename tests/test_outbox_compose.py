@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from mailbot.compose import compose
 from mailbot.config import Settings
 from mailbot.models import Inbound
-from mailbot.outbox import compose
 from mailbot.outcome import Attachment, Draft
 from mailbot.render import Rendered
 

@@ -8,9 +8,9 @@ from email.policy import compat32
 
 import pytest
 
+from mailbot.compose import _POLICY, compose
 from mailbot.config import Settings
 from mailbot.models import Inbound
-from mailbot.outbox import _POLICY, compose
 from mailbot.outcome import Draft
 from mailbot.render import Rendered
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from mailbot import milestones, orgs, outbox
+from mailbot.compose import reply_message_id
 from mailbot.config import Settings
 from mailbot.forms import load_form
 from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
@@ -206,7 +207,7 @@ def _queue(
 ) -> bool:
     """Queue one round mail unless it was queued before; False when nothing was queued."""
     basis = f"round:{round_.period}:{kind}:{step}:{org.id}:{address}"
-    bare = outbox.reply_message_id(basis, kind, 0, settings).strip("<>")
+    bare = reply_message_id(basis, kind, 0, settings).strip("<>")
     if session.exec(select(RoundMail.id).where(RoundMail.message_id == bare)).first():
         return False
     reply_id = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
