@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from mailbot import health, outbox
+from mailbot import claims, health, outbox
 from mailbot.ahead import ReadAhead
 from mailbot.archive import (
     GROUP_BYTES,
@@ -75,7 +72,6 @@ class Bot:
     clock: Clock
     renderer: Renderer
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
-    deadlines: Deadlines = field(default_factory=Deadlines)
 
     def __post_init__(self) -> None:
         # A bot reads 25 MB mails: their memory goes back to the system once they are done.
@@ -96,12 +92,11 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     try:
         while upcoming is not None:
             batch, ahead = upcoming
-            bot.deadlines.forget()
             # One connection for a batch's transactions, instead of a checkout from the pool
             # (and on PostgreSQL a liveness ping) for each of them.
             with bot.engine.connect() as connection:
                 with ahead:
-                    handled, held = _process_in_order(bot, connection, batch, ahead)
+                    handled, held = _process_in_order(bot, Shared(connection), batch, ahead)
                 # The next batch is read, and its secrets checked, while this one's replies go
                 # out.
                 upcoming = None if held else _read_ahead(bot, next(batches, None))
@@ -129,14 +124,24 @@ def _read_ahead(bot: Bot, batch: list[Fetched] | None) -> tuple[list[Fetched], R
     return batch, ahead
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the messages of one batch share: a connection, and the rounds' deadlines read
+    once (so a deadline an admin moves counts from the next batch)."""
+
+    connection: Connection
+    deadlines: Deadlines = field(default_factory=Deadlines)
+
+
 def _process_in_order(
-    bot: Bot, connection: Connection, batch: list[Fetched], ahead: ReadAhead
+    bot: Bot, shared: Shared, batch: list[Fetched], ahead: ReadAhead
 ) -> tuple[list[tuple[int, Inbound]], bool]:
     """Handle messages oldest first, stopping at one another worker holds (True).
 
     The rest waits for a later pass: a correction must never be stored before the mail it
     corrects, and two workers must never store revisions of one municipality side by side.
     """
+    connection = shared.connection
     identities = [dedupe_key(fetched) for fetched in batch]
     with Session(connection) as session:
         seen = archived(session, [identity.key for identity in identities])
@@ -152,9 +157,9 @@ def _process_in_order(
         uid, identity = batch[-1].uid, identities.pop()
         # The read mail counts only for a new row: an archived row's bytes may differ.
         inbound = process(bot, batch.pop(), identity, seen=identity.key in seen,
-                          mail=ahead.take(index), row=claimed.pop(index, None), bind=connection)
+                          mail=ahead.take(index), row=claimed.pop(index, None), shared=shared)
         if inbound is None:
-            _release(connection, claimed.values())
+            claims.give_back(connection, claimed.values())
             return handled, True
         handled.append((uid, inbound))
     return handled, False
@@ -192,39 +197,23 @@ def _archive_ahead(
     return {position: row for (position, _, _), row in zip(group, rows, strict=True)}
 
 
-def _release(connection: Connection, rows: Iterable[Inbound]) -> None:
-    """Give back the claims of rows archived ahead whose turn will not come in this pass, so
-    that a later pass (or another worker) need not wait until they go stale."""
-    ids = [row.id for row in rows]
-    if not ids:
-        return
-    with Session(connection) as session:
-        session.exec(  # type: ignore[call-overload]
-            update(Inbound)
-            .execution_options(synchronize_session=False)
-            .where(col(Inbound.id).in_(ids), col(Inbound.state) == "working")
-            .values(state="new", attempts=col(Inbound.attempts) - 1)
-        )
-        session.commit()
-
-
 def process(
     bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True,
-    mail: MailView | None = None, row: Inbound | None = None,
-    bind: Engine | Connection | None = None,
+    mail: MailView | None = None, row: Inbound | None = None, shared: Shared | None = None,
 ) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
     None when another worker holds the message right now. `seen` False skips looking for an
     archived copy (the caller looked for the whole batch); `mail` is the fetched bytes read
     ahead (mailbot.ahead); `row` is the message archived and claimed by the caller already
-    (`archive_group`); `bind` is the connection to use instead of the engine's pool.
+    (`archive_group`); `shared` is what the batch shares, used instead of the engine's pool.
     """
     started = time.monotonic()
-    with Session(bind or bot.engine, expire_on_commit=False) as session:
+    bind = shared.connection if shared is not None else bot.engine
+    with Session(bind, expire_on_commit=False) as session:
         if row is None:
             inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
-        elif _still_ours(bot, session, row):
+        elif claims.still_ours(session, row, bot.clock.now(), bot.settings.claim_seconds):
             inbound, claimed = row, True
         else:
             return None
@@ -233,7 +222,7 @@ def process(
             mail = None  # the archived row's bytes count, not the fetched ones
             if inbound.state in ("handled", "filed"):
                 return inbound
-            if not _claim(bot, session, inbound):
+            if not claims.take(session, inbound, bot.clock.now(), bot.settings.claim_seconds):
                 return None
             if inbound.attempts > MAX_ATTEMPTS:
                 # Each earlier worker died on it (a crash no `except` catches, or the kernel's
@@ -250,7 +239,8 @@ def process(
         if inbound in session:
             session.expunge(inbound)
         try:
-            _handle(bot, session, inbound, mail)
+            _handle(bot, session, inbound, mail,
+                    shared.deadlines if shared is not None else None)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
             state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
@@ -270,50 +260,10 @@ def process(
     return inbound
 
 
-def _still_ours(bot: Bot, session: Session, row: Inbound) -> bool:
-    """Whether the claim on a row archived ahead still holds when its turn comes: renewed
-    first when half its time has gone by, in case the turn came late (False when it went
-    stale and another worker took the row over meanwhile)."""
-    now = bot.clock.now()
-    assert row.claimed_at is not None
-    if now - row.claimed_at < timedelta(seconds=bot.settings.claim_seconds / 2):
-        return True
-    result = session.execute(
-        update(Inbound.__table__)
-        .where(_INBOUND.id == row.id, _INBOUND.state == "working",
-               _INBOUND.claimed_at == row.claimed_at)
-        .values(claimed_at=now)
-    )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    set_committed_value(row, "claimed_at", now)
-    return True
-
-
-def _claim(bot: Bot, session: Session, inbound: Inbound) -> bool:
-    """Atomically take an archived message: new, or claimed by a worker whose claim has gone
-    stale."""
-    now = bot.clock.now()
-    stale = now - timedelta(seconds=bot.settings.claim_seconds)
-    result = session.exec(  # type: ignore[call-overload]
-        update(Inbound)
-        .execution_options(synchronize_session=False)
-        .where(
-            col(Inbound.id) == inbound.id,
-            or_(col(Inbound.state) == "new",
-                and_(col(Inbound.state) == "working", col(Inbound.claimed_at) < stale)),
-        )
-        .values(state="working", claimed_at=now, attempts=col(Inbound.attempts) + 1)
-    )
-    session.commit()
-    if result.rowcount != 1:
-        return False
-    session.refresh(inbound, ["state", "claimed_at", "attempts"])  # not the raw blob again
-    return True
-
-
-def _handle(bot: Bot, session: Session, inbound: Inbound, mail: MailView | None) -> None:
+def _handle(
+    bot: Bot, session: Session, inbound: Inbound, mail: MailView | None,
+    deadlines: Deadlines | None,
+) -> None:
     if not inbound.raw:
         _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
         return
@@ -323,7 +273,7 @@ def _handle(bot: Bot, session: Session, inbound: Inbound, mail: MailView | None)
     inbound.kind = classify(mail, bot.settings)
     now = bot.clock.now()
     ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets,
-                  bot.deadlines)
+                  deadlines)
     outcome = dispatch(inbound.kind, ctx)
     for index, draft in enumerate(outcome.replies):
         outbox.queue(session, bot.settings, now, draft, inbound, index)
