@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from mailbot import orgs, passwords
 from mailbot.config import Settings
-from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret
+from mailbot.models import Address, AuditEvent, Organisation, Secret
 from mailbot.names import name_key
 
 # Everything a login needs in one statement, two for an alias (this runs for every mail): the
@@ -20,7 +20,6 @@ from mailbot.names import name_key
 _ORG = Organisation.__table__.c  # type: ignore[attr-defined]
 _SECRET = Secret.__table__.c  # type: ignore[attr-defined]
 _ADDRESS = Address.__table__.c  # type: ignore[attr-defined]
-_ALIAS = Alias.__table__.c  # type: ignore[attr-defined]
 _EVENT = AuditEvent.__table__.c  # type: ignore[attr-defined]
 
 
@@ -40,8 +39,7 @@ _FACTS = select(
 )
 # By name, else by alias: two plain statements, where one with an OR would not use the index.
 _LOGIN_BY_NAME = _FACTS.where(_ORG.name_key == bindparam("key"))
-_LOGIN_BY_ALIAS = _FACTS.where(_ORG.id == select(_ALIAS.organisation_id)
-                               .where(_ALIAS.name_key == bindparam("key")).scalar_subquery())
+_LOGIN_BY_ALIAS = _FACTS.where(_ORG.id == orgs.ALIAS_OWNER)
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,10 @@ class OrgSummary:
 # The lookups of every mail, built once with bound parameters: compiled once, not per call.
 # Those that need no ORM object are Core statements over the tables (no ORM compile step).
 _ORG_BY_KEY = select(Organisation).where(col(Organisation.name_key) == bindparam("key"))
-_ORG_BY_ALIAS = select(Organisation).where(
-    col(Organisation.id) == core_select(Alias.__table__.c.organisation_id)
-    .where(Alias.__table__.c.name_key == bindparam("key")).scalar_subquery()
-)
+# The organisation an alias (its name key bound as `key`) stands for.
+ALIAS_OWNER = (core_select(Alias.__table__.c.organisation_id)
+               .where(Alias.__table__.c.name_key == bindparam("key")).scalar_subquery())
+_ORG_BY_ALIAS = select(Organisation).where(col(Organisation.id) == ALIAS_OWNER)
 _CURRENT_SECRET = (
     select(Secret)
     .where(col(Secret.organisation_id) == bindparam("org"), col(Secret.revoked_at).is_(None))

@@ -81,7 +81,7 @@ def queue(
     # the same mail fails here, inside the transaction that would have marked it handled.
     if not capped:
         return insert_row(session, reply)
-    values = {name: getattr(reply, name) for name in _CAPPED_COLUMNS}
+    values = {column.key: getattr(reply, column.key) for column in _CAPPED_COLUMNS}
     reply_id = session.execute(_INSERT_WITHIN_CAP, {
         **values, "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
     }).scalar_one_or_none()
@@ -92,13 +92,12 @@ def queue(
 
 # The daily cap checked inside the INSERT: one statement instead of a count and an insert.
 # The row's own `recipient` is the one counted.
-_CAPPED_COLUMNS = tuple(column.key for column in Reply.__table__.columns if column.key != "id")
+_CAPPED_COLUMNS = [column for column in Reply.__table__.columns if column.key != "id"]
 _INSERT_WITHIN_CAP = (
     insert(Reply.__table__)
     .from_select(
-        _CAPPED_COLUMNS,
-        core_select(*(bindparam(column.key, type_=column.type)
-                      for column in Reply.__table__.columns if column.key != "id"))
+        [column.key for column in _CAPPED_COLUMNS],
+        core_select(*(bindparam(column.key, type_=column.type) for column in _CAPPED_COLUMNS))
         .where(_REPLIES_SINCE.scalar_subquery() < bindparam("cap")),
     )
     .returning(_REPLY.id)
@@ -144,7 +143,8 @@ def _each_statement_committed(bind: Engine | Connection) -> Iterator[Connection]
         with bind.connect() as connection:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
         return
-    level = bind.get_isolation_level()
+    # The level the caller set, else the dialect's: known without asking the database.
+    level = bind.get_execution_options().get("isolation_level", bind.default_isolation_level)
     bind.execution_options(isolation_level="AUTOCOMMIT")
     try:
         yield bind

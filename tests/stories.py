@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from mailbot import db, orgs
@@ -49,6 +50,14 @@ def make_bot(settings: Settings) -> Iterator[Bot]:
             orgs.set_secret(session, clock.now(), name, secret)
     yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
     engine.dispose()
+
+
+def statements(bot: Bot) -> list[str]:
+    """Every SQL statement the bot's engine runs from now on, each on one line."""
+    seen: list[str] = []
+    event.listen(bot.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: seen.append(" ".join(statement.split())))
+    return seen
 
 
 def submissions(bot: Bot) -> list[Submission]:

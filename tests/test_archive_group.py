@@ -6,28 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from mailbot import pipeline
 from mailbot.models import Inbound, Reply
 from mailbot.pipeline import Bot, run_pass
-from tests.stories import FIGURES, reply_from, submissions
+from tests.stories import FIGURES, reply_from, statements, submissions
 from tests.test_faults_crash import crash_once
 
 UTRECHT = "huisverbod@utrecht.nl"
 
 
-def _inserts_into_inbound(bot: Bot) -> list[str]:
-    """Every INSERT INTO inbound from now on."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO INBOUND "):
-            seen.append(statement)
-
-    event.listen(bot.engine, "before_cursor_execute", note)
-    return seen
+def _inbound_inserts(seen: list[str]) -> list[str]:
+    return [statement for statement in seen if statement.startswith("INSERT INTO inbound ")]
 
 
 def _rows(bot: Bot) -> list[Inbound]:
@@ -44,11 +36,11 @@ def test_new_messages_are_archived_in_one_statement_and_handled_in_order(
 ) -> None:
     for figure in range(1, 6):
         imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
-    inserts = _inserts_into_inbound(bot)
+    seen = statements(bot)
 
     assert run_pass(bot).outcomes == {"processed": 5}
 
-    assert len(inserts) == 1
+    assert len(_inbound_inserts(seen)) == 1
     rows = _rows(bot)
     assert [row.uid for row in rows] == sorted(row.uid for row in rows)
     assert all((row.state, row.attempts) == ("filed", 1) for row in rows)
@@ -130,11 +122,11 @@ def test_a_group_that_another_worker_archived_in_part_is_archived_one_by_one(
     imap_account.append(reply_from(UTRECHT, figures=_figures(2)))
     # The other worker archived the first mail after this one looked: the group's INSERT fails.
     monkeypatch.setattr(pipeline, "archived", lambda _session, _keys: set())
-    inserts = _inserts_into_inbound(bot)
+    seen = statements(bot)
 
     assert run_pass(bot).outcomes == {"processed": 2}
 
-    assert len(inserts) == 2  # the group, rolled back; then the second mail on its own
+    assert len(_inbound_inserts(seen)) == 2  # the group, rolled back; then the second mail
     assert len(_rows(bot)) == 2
     assert [s.revision for s in submissions(bot)] == [1, 2]
     assert len(smtp_sink.wait_for(2)) == 2 and imap_account.uids("INBOX") == []
@@ -146,11 +138,11 @@ def test_a_group_is_bounded_by_its_count(
     monkeypatch.setattr(pipeline, "GROUP", 2)
     for figure in range(1, 6):
         imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
-    inserts = _inserts_into_inbound(bot)
+    seen = statements(bot)
 
     assert run_pass(bot).outcomes == {"processed": 5}
 
-    assert len(inserts) == 3  # 2 + 2 + 1
+    assert len(_inbound_inserts(seen)) == 3  # 2 + 2 + 1
 
 
 def _late_turns(

@@ -6,19 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from mailbot import auth, orgs
 from mailbot.pipeline import Bot
-from tests.stories import SECRET
-
-
-def _statements(bot: Bot) -> list[str]:
-    seen: list[str] = []
-    event.listen(bot.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: seen.append(statement))
-    return seen
+from tests.stories import SECRET, statements
 
 
 @pytest.mark.parametrize(("sender", "name", "secret", "logged_in"), [
@@ -33,7 +25,7 @@ def test_a_login_is_one_statement(
     bot: Bot, sender: str, name: str, secret: str, logged_in: bool
 ) -> None:
     with Session(bot.engine) as session:
-        seen = _statements(bot)
+        seen = statements(bot)
         login = auth.authenticate(session, bot.settings, bot.clock.now(), sender, name, secret,
                                   bot.verified_secrets)
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from mailbot import outbox
 from mailbot.models import Reply
 from mailbot.pipeline import Bot, run_pass
-from tests.stories import FIGURES, reply_from, submissions
+from tests.stories import FIGURES, reply_from, statements, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"
 
@@ -62,12 +62,10 @@ def test_a_reply_is_queued_within_the_daily_cap_in_one_statement(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
     imap_account.append(reply_from(UTRECHT))
-    about_replies: list[str] = []
-    event.listen(bot.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: about_replies.append(" ".join(statement.split()))
-                 if "reply" in statement.split("WHERE")[0].lower() else None)
+    seen = statements(bot)
 
     assert run_pass(bot).outcomes == {"processed": 1}
+    about_replies = [s for s in seen if "reply" in s.split("WHERE")[0].lower()]
 
     queued = [s for s in about_replies if s.startswith("INSERT INTO reply")]
     assert len(queued) == 1 and "count(*)" in queued[0]  # the cap, inside the INSERT

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from mailbot import db, orgs, outbox, rounds
@@ -27,7 +27,15 @@ from mailbot.render import Renderer
 from mailbot.submissions import answers_of
 from tests.mails import BOT, filled_form, thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
-from tests.stories import ADMIN, FIGURES, SECRET, ZEIST_SECRET, reply_from, submissions
+from tests.stories import (
+    ADMIN,
+    FIGURES,
+    SECRET,
+    ZEIST_SECRET,
+    reply_from,
+    statements,
+    submissions,
+)
 
 UTRECHT = "huisverbod@utrecht.nl"
 ANALYST = "analyse@wodc.example"
@@ -269,13 +277,13 @@ def test_a_batch_reads_a_rounds_deadline_once_and_the_next_batch_reads_it_again(
     round_bot.clock.current = at(8, 20, 9)  # type: ignore[attr-defined]
     for figure in (1, 2, 3):
         imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": figure}))
-    deadline_reads: list[str] = []
-    event.listen(round_bot.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: deadline_reads.append(statement)
-                 if "round.deadline" in statement else None)
+    seen = statements(round_bot)
+
+    def deadline_reads() -> list[str]:
+        return [statement for statement in seen if "round.deadline" in statement]
 
     assert run_pass(round_bot).outcomes == {"processed": 3}
-    assert len(deadline_reads) == 1
+    assert len(deadline_reads()) == 1
     assert [s.late for s in submissions(round_bot)] == [True] * 3
 
     with Session(round_bot.engine) as session:  # an admin moves the deadline
@@ -284,5 +292,5 @@ def test_a_batch_reads_a_rounds_deadline_once_and_the_next_batch_reads_it_again(
     imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 4}))
 
     assert run_pass(round_bot).outcomes == {"processed": 1}
-    assert len(deadline_reads) == 2
+    assert len(deadline_reads()) == 2
     assert [s.late for s in submissions(round_bot)] == [True, True, True, False]
