@@ -18,7 +18,6 @@ from sqlmodel import Session
 from mailbot.forms import KINDS, load_form
 from mailbot.models import Organisation
 from mailbot.progress import Progress
-from mailbot.reports import xlsx
 from mailbot.submissions import current_rows
 
 LONG_HEADER = ("period", "organisation", "form", "question", "value")
@@ -119,6 +118,10 @@ def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
     """An XLSX workbook with one sheet `export`; numbers stay numbers."""
+    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon,
+    # whose mail handling (GEGEVENS included) only writes CSV.
+    from mailbot.reports import xlsx
+
     return xlsx.workbook([xlsx.Sheet("export", header, rows)])
 
 
