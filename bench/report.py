@@ -26,7 +26,7 @@ STAGE_LABELS = {
     "auth": "auth without argon2", "argon2": "argon2 (run here or waited for)",
     "orm": "database: ORM (SQLAlchemy, SQLModel)", "sql": "database: driver (SQL, COMMIT)",
     "render": "render (Jinja)",
-    "queue": "queue (compose reply)", "send": "send (SMTP, one connection)",
+    "queue": "queue (compose reply)", "send": "send (SMTP, up to 3 connections at once)",
     "move": "move (batched)", "other": "other (handlers, pipeline)",
 }
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_security: Security = "none"
+    # Replies sent at once over this many connections, each address's in order over one of
+    # them; a server that takes fewer gets fewer.
+    smtp_connections: int = 3
 
     from_address: str = "monitoring@localhost"
     from_name: str = "Monitoringsysteem Huisverbod"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,7 +115,8 @@ class FlushReport:
 
 
 def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> FlushReport:
-    """Send every due reply over one SMTP connection; failures are recorded, never raised.
+    """Send every due reply, over up to `smtp_connections` SMTP connections at once; failures
+    are recorded, never raised.
 
     Replies that failed for good since the last flush are first told to the admins. `engine`
     may be a connection the caller holds, used for every transaction instead of the pool.
@@ -158,32 +160,86 @@ CLAIM_CHUNK = 50  # replies claimed per UPDATE; a dead sender holds at most this
 async def _send_all(
     session: Session, settings: Settings, now: datetime, due: list[Reply]
 ) -> FlushReport:
-    sent = deferred = failed = 0
+    """Send `due` over up to `smtp_connections` connections at once ("lanes").
+
+    Each address's replies go over one lane, in the order they were queued; the lanes of a
+    chunk of claimed replies all finish before the next chunk is claimed, so that order holds
+    across chunks too. A lane the server drops gives its unsent replies back at once, and the
+    other lanes go on.
+    """
     lease = timedelta(seconds=settings.claim_seconds)
-    try:
-        smtp = await _connect(settings)
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        log.warning("smtp unavailable, %d replies wait: %s", len(due), exc)
+    wanted = min(max(1, settings.smtp_connections), len({reply.recipient for reply in due}))
+    lanes = await _open_lanes(settings, wanted)
+    if not lanes:
         return FlushReport(deferred=len(due))
-    mine: list[Reply] = []
+    tally: Counter[str] = Counter()
     try:
         for start in range(0, len(due), CLAIM_CHUNK):
+            lanes = [smtp for smtp in lanes if smtp.is_connected]
+            if not lanes:
+                break
             mine = _claim(session, due[start:start + CLAIM_CHUNK], now, lease)
-            while mine:
-                reply = mine.pop(0)
-                result = await _send_one(smtp, reply, settings, now)
-                _save(session, reply)
-                sent += result == "sent"
-                deferred += result == "deferred"
-                failed += result == "failed"
-                if result == "disconnected":
-                    return FlushReport(sent=sent, deferred=deferred + 1 + len(mine),
-                                       failed=failed)
+            results = await asyncio.gather(*(
+                _send_lane(session, settings, now, smtp, replies, tally)
+                for smtp, replies in zip(lanes, _by_recipient(mine, len(lanes)), strict=True)
+            ), return_exceptions=True)
+            for result in results:  # a lane's unexpected error, after every lane has stopped
+                if isinstance(result, BaseException):
+                    raise result
     finally:
-        _release(session, mine, now)
-        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-            await smtp.quit()
-    return FlushReport(sent=sent, deferred=deferred, failed=failed)
+        for smtp in lanes:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()
+    return FlushReport(sent=tally["sent"], deferred=tally["deferred"], failed=tally["failed"])
+
+
+async def _open_lanes(settings: Settings, count: int) -> list[aiosmtplib.SMTP]:
+    """Up to `count` connections, opened at once; fewer when the server takes fewer."""
+    results = await asyncio.gather(*(_connect(settings) for _ in range(count)),
+                                   return_exceptions=True)
+    lanes = [result for result in results if isinstance(result, aiosmtplib.SMTP)]
+    refused = [result for result in results if isinstance(result, BaseException)]
+    unexpected = [error for error in refused
+                  if not isinstance(error, aiosmtplib.SMTPException | OSError)]
+    if unexpected:
+        for smtp in lanes:
+            smtp.close()
+        raise unexpected[0]
+    if not lanes:
+        log.warning("smtp unavailable, replies wait: %s", refused[0])
+    elif refused:
+        log.info("smtp took %d of %d connections: %s", len(lanes), count, refused[0])
+    return lanes
+
+
+def _by_recipient(replies: list[Reply], count: int) -> list[list[Reply]]:
+    """`replies` split over `count` lanes, all of one address on one lane, in their order;
+    each new address goes to the lane with the fewest replies so far."""
+    lanes: list[list[Reply]] = [[] for _ in range(count)]
+    lane_of: dict[str, int] = {}
+    for reply in replies:
+        lane = lane_of.get(reply.recipient)
+        if lane is None:
+            lane = lane_of[reply.recipient] = min(range(count), key=lambda i: len(lanes[i]))
+        lanes[lane].append(reply)
+    return lanes
+
+
+async def _send_lane(
+    session: Session, settings: Settings, now: datetime, smtp: aiosmtplib.SMTP,
+    replies: list[Reply], tally: Counter[str],
+) -> None:
+    """Send one lane's replies in order, each attempt saved at once; on a dropped connection,
+    and on any error, the replies not tried yet are given back."""
+    try:
+        while replies and smtp.is_connected:
+            reply = replies.pop(0)
+            result = await _send_one(smtp, reply, settings, now)
+            _save(session, reply)  # no await in between: the lanes never interleave here
+            tally["deferred" if result == "disconnected" else result] += 1
+    finally:
+        tally["deferred"] += len(replies)
+        _release(session, replies, now)
 
 
 def _claim(session: Session, replies: list[Reply], now: datetime, lease: timedelta) -> list[Reply]:

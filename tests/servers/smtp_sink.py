@@ -25,6 +25,7 @@ class SinkMessage:
     rcpt_tos: list[str]
     raw: bytes
     message: EmailMessage
+    connection: str = ""  # the client's host and port: one per SMTP connection
 
     def describe(self) -> str:
         return f"{self.message['Subject']!r} from {self.mail_from} to {', '.join(self.rcpt_tos)}"
@@ -46,6 +47,7 @@ class SmtpSink:
         self.messages: list[SinkMessage] = []
         self._arrived = threading.Condition()
         self._failure: _Failure | None = None
+        self._hang_ups = 0
         self._controller: Controller | None = None
 
     def start(self) -> None:
@@ -66,6 +68,10 @@ class SmtpSink:
 
     def fail_always(self, code: int, at: Stage = "DATA") -> None:
         self._failure = _Failure(code, at, None)
+
+    def hang_up_next(self, count: int = 1) -> None:
+        """Drop the connection, unanswered, on each of the next `count` messages' DATA."""
+        self._hang_ups = count
 
     def recover(self) -> None:
         self._failure = None
@@ -95,12 +101,13 @@ class SmtpSink:
         kind = "4.3.0 try again later" if failure.code < 500 else "5.7.1 refused"
         return f"{failure.code} {kind} (test sink)"
 
-    def _keep(self, envelope: Envelope) -> None:
+    def _keep(self, envelope: Envelope, peer: Any = None) -> None:
         raw = envelope.original_content or b""
         # SMTP lines end in CRLF; tests compare text with "\n", as a mail client would show it.
         message = message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=policy.default)
         assert isinstance(message, EmailMessage)
-        kept = SinkMessage(envelope.mail_from or "", list(envelope.rcpt_tos), raw, message)
+        kept = SinkMessage(envelope.mail_from or "", list(envelope.rcpt_tos), raw, message,
+                           str(peer or ""))
         with self._arrived:
             self.messages.append(kept)
             self._arrived.notify_all()
@@ -121,8 +128,13 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._sink._hang_ups > 0:
+            self._sink._hang_ups -= 1
+            assert server.transport is not None
+            server.transport.close()
+            return "421 4.3.0 gone (test sink)"  # never reaches the client
         refusal = self._sink._refusal("DATA")
         if refusal:
             return refusal
-        self._sink._keep(envelope)
+        self._sink._keep(envelope, session.peer)
         return "250 Message accepted for delivery"
