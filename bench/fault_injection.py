@@ -379,12 +379,14 @@ def _stored_state(engine: Engine, world: list[Org], burst: list[Mail]) -> dict[s
             stored += len(revisions)
             if revisions != expected:
                 wrong.append(org.name)
-        quarantined = session.exec(select(Inbound.id).where(Inbound.outcome == "quarantined"))
+        quarantined = session.exec(
+            select(Inbound.reason).where(Inbound.outcome == "quarantined")).all()
         unfinished = session.exec(select(Inbound.id).where(UNFINISHED))
         unmarked = session.exec(select(Inbound.id).where(Inbound.state == "handled"))
         failed = session.exec(select(Reply.id).where(Reply.state != "sent"))
         return {"submissions_stored": stored, "orgs_with_wrong_figures": wrong,
-                "quarantined": len(quarantined.all()), "rows_unfinished": len(unfinished.all()),
+                "quarantined": len(quarantined), "quarantine_reasons": sorted(set(quarantined)),
+                "rows_unfinished": len(unfinished.all()),
                 "rows_moved_not_marked_filed": len(unmarked.all()),
                 "replies_not_sent": len(failed.all())}
 

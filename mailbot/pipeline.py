@@ -48,7 +48,10 @@ from mailbot.rounds import Deadlines
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3  # workers a message may see die while they handle it
+# Workers a message may see die before it is quarantined: three while they handled it, plus
+# the one death its archive group may charge it with when the worker died on another message
+# of the group (a row is in at most one group; the daemon cannot tell which row was in hand).
+MAX_ATTEMPTS = 4
 
 
 @dataclass
