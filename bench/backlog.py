@@ -53,7 +53,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "calls": dict(watch.calls), "unwrapped": missing,
         "sql_statements": int(sum(count for count, _ in watch.statements.values())),
         "driver_calls": dict(watch.driver_calls),
-        "top_statements": _top(watch.statements, report.handled),
+        "top_statements": _top(watch.pipeline_statements, report.handled),
         "timer_overhead_seconds": sum(watch.calls.values()) * 2 * overhead_per_call(),
         "peak_rss_mb": peak, "memory_by_batch": batches,
         "peak_rss_before_big_mb": _before_big(batches),

@@ -49,12 +49,19 @@ class Stopwatch:
         self.beside: dict[str, float] = defaultdict(float)  # all other threads, summed
         self.calls: dict[str, int] = defaultdict(int)
         self.statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])  # count, s
+        # The same for the pipeline's thread alone: only its time adds up to the wall time (a
+        # statement of the read-ahead thread also counts the GIL waits it spends there).
+        self.pipeline_statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         self.driver_calls: dict[str, int] = defaultdict(int)  # commit, rollback
         self._lock = threading.Lock()
         self.reset()
 
     def _totals(self) -> dict[str, float]:
-        return self.seconds if threading.get_ident() == self._main else self.beside
+        return self.seconds if self.on_pipeline() else self.beside
+
+    def on_pipeline(self) -> bool:
+        """Whether the calling thread is the pipeline's."""
+        return threading.get_ident() == self._main
 
     def _stack(self) -> list[Any]:
         """[stage, stage, ..., mark] of the calling thread."""
@@ -86,6 +93,7 @@ class Stopwatch:
         self.beside.clear()
         self.calls.clear()
         self.statements.clear()
+        self.pipeline_statements.clear()
         self.driver_calls.clear()
         self._main = threading.get_ident()
         self._stacks: dict[int, list[Any]] = {}
@@ -186,9 +194,11 @@ def _time_driver(watch: Stopwatch, engine: Any) -> None:
         if started_statement is not None:
             statement, started = started_statement
             watch.leave()
-            entry = watch.statements[" ".join(statement.split())[:160]]
-            entry[0] += 1
-            entry[1] += time.perf_counter() - started
+            text, seconds = " ".join(statement.split())[:160], time.perf_counter() - started
+            for table in ((watch.statements, watch.pipeline_statements) if watch.on_pipeline()
+                          else (watch.statements,)):
+                table[text][0] += 1
+                table[text][1] += seconds
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)

@@ -33,7 +33,7 @@ def render(result: dict[str, Any]) -> str:
 
 def _statements(kind: str, bot: dict[str, Any]) -> list[str]:
     """The SQL that took the most time in the driver: where to look for round trips to save."""
-    lines = ["", f"Top SQL by driver time, {LABELS[kind]}:", "",
+    lines = ["", f"Top SQL by driver time on the pipeline's thread, {LABELS[kind]}:", "",
              "| statement | per message | total s |", "| --- | ---: | ---: |"]
     for entry in bot.get("top_statements", [])[:6]:
         text = entry["statement"].replace("|", "\\|")
