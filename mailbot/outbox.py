@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from mailbot import milestones
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
-from mailbot.db import insert_row
+from mailbot.db import defaults_of, insert_values
 from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -73,18 +73,19 @@ def queue(
     if inbound is None and session.execute(_QUEUED, {"message_id": message_id}).first():
         return None
     message = compose(draft, settings, now, message_id, inbound)
-    reply = Reply(
-        inbound_id=inbound.id if inbound else None, recipient=draft.to,
-        subject=clean(draft.rendered.subject), kind=draft.kind, message_id=message_id,
-        raw=message.as_bytes(), next_attempt_at=now, created_at=now, sensitive=draft.sensitive,
-    )
+    values = {
+        "inbound_id": inbound.id if inbound else None, "recipient": draft.to,
+        "subject": clean(draft.rendered.subject), "kind": draft.kind, "message_id": message_id,
+        "raw": message.as_bytes(), "next_attempt_at": now, "created_at": now,
+        "sensitive": draft.sensitive,
+    }
     # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
     # the same mail fails here, inside the transaction that would have marked it handled.
     if not capped:
-        return insert_row(session, reply)
-    values = {column.key: getattr(reply, column.key) for column in _CAPPED_COLUMNS}
+        return insert_values(session, Reply, values)
     reply_id = session.execute(_INSERT_WITHIN_CAP, {
-        **values, "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
+        **_REPLY_DEFAULTS, **values,
+        "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
     }).scalar_one_or_none()
     if reply_id is None:
         log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
@@ -94,6 +95,7 @@ def queue(
 # The daily cap checked inside the INSERT: one statement instead of a count and an insert.
 # The row's own `recipient` is the one counted.
 _CAPPED_COLUMNS = [column for column in Reply.__table__.columns if column.key != "id"]
+_REPLY_DEFAULTS = defaults_of(Reply)
 _INSERT_WITHIN_CAP = (
     insert(Reply.__table__)
     .from_select(

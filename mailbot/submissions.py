@@ -10,7 +10,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from mailbot.db import insert_row
+from mailbot.db import insert_values
 from mailbot.forms import Form
 from mailbot.models import Answer, Organisation, Submission
 
@@ -25,15 +25,17 @@ class Change:
 
 
 # What every stored mail runs, built once with bound parameters: compiled once, not per call.
-# Core statements over the tables where no ORM object is needed.
+# Core statements over the tables: an ORM object costs more to build than the statement.
+_SUBMISSION = Submission.__table__.c  # type: ignore[attr-defined]
 _LATEST = (
-    select(Submission)
+    core_select(_SUBMISSION.id, _SUBMISSION.revision, _SUBMISSION.form_version,
+                _SUBMISSION.late, _SUBMISSION.created_at)
     .where(
-        col(Submission.organisation_id) == bindparam("org"),
-        col(Submission.period) == bindparam("period"),
-        col(Submission.form_kind) == bindparam("kind"),
+        _SUBMISSION.organisation_id == bindparam("org"),
+        _SUBMISSION.period == bindparam("period"),
+        _SUBMISSION.form_kind == bindparam("kind"),
     )
-    .order_by(col(Submission.revision).desc())
+    .order_by(_SUBMISSION.revision.desc())
     .limit(1)
 )
 _ANSWER = Answer.__table__.c
@@ -43,12 +45,25 @@ _ANSWERS_OF = core_select(_ANSWER.question, _ANSWER.value).where(
 _INSERT_ANSWERS = insert(Answer.__table__)
 
 
-def latest(session: Session, org: Organisation, period: str, kind: str) -> Submission | None:
+@dataclass(frozen=True)
+class Revision:
+    """One stored revision of a submission, as plain values."""
+
+    id: int
+    revision: int
+    form_version: int
+    late: bool
+    created_at: datetime
+
+
+def latest(session: Session, org: Organisation, period: str, kind: str) -> Revision | None:
     """The current revision for an organisation, period and form kind, if any."""
-    return session.exec(_LATEST, params={"org": org.id, "period": period, "kind": kind}).first()
+    params = {"org": org.id, "period": period, "kind": kind}
+    row = session.execute(_LATEST, params).first()
+    return Revision(*row) if row is not None else None
 
 
-def answers_of(session: Session, submission: Submission) -> dict[str, int]:
+def answers_of(session: Session, submission: Submission | Revision) -> dict[str, int]:
     """The answers of one revision, question key to value."""
     rows = session.execute(_ANSWERS_OF, {"submission": submission.id})
     return {question: value for question, value in rows}
@@ -58,8 +73,8 @@ def answers_of(session: Session, submission: Submission) -> dict[str, int]:
 class Stored:
     """What `store` did: the new revision and how it differs from the one it replaces."""
 
-    submission: Submission
-    replaced: Submission | None
+    submission: Revision
+    replaced: Revision | None
     changes: tuple[Change, ...]
 
 
@@ -78,20 +93,21 @@ def store(
 ) -> Stored:
     """Add a revision with these answers (not committed; the caller's transaction decides)."""
     previous = latest(session, org, period, form.kind)
-    submission = Submission(
-        organisation_id=org.id, period=period, form_kind=form.kind, form_version=form.version,
-        revision=(previous.revision + 1) if previous else 1, inbound_id=inbound_id,
-        sender=sender, person_name=person_name, late=late, created_at=now,
-    )
+    revision = (previous.revision + 1) if previous else 1
     # Core INSERTs instead of the unit of work: this runs for every mail. The revision is
     # unique per organisation, period and form kind, so a concurrent store fails here.
-    row_id = insert_row(session, submission)
+    row_id = insert_values(session, Submission, {
+        "organisation_id": org.id, "period": period, "form_kind": form.kind,
+        "form_version": form.version, "revision": revision, "inbound_id": inbound_id,
+        "sender": sender, "person_name": person_name, "late": late, "created_at": now,
+    })
     session.execute(_INSERT_ANSWERS, [
         {"submission_id": row_id, "question": key, "value": value}
         for key, value in answers.items()
     ])
     changes = _diff(answers_of(session, previous) if previous else {}, answers, form)
-    return Stored(submission, previous, changes if previous else ())
+    stored = Revision(row_id, revision, form.version, late, now)
+    return Stored(stored, previous, changes if previous else ())
 
 
 def _diff(before: dict[str, int], after: dict[str, int], form: Form) -> tuple[Change, ...]:
