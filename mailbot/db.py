@@ -68,9 +68,7 @@ def insert_row(session: Session, row: Any) -> int:
     """Insert a new model object with one prebuilt Core INSERT, not the session's unit of work
     (for the rows every mail writes); sets and returns its id. The object stays out of the
     session, as stored: adding it later does not insert it again."""
-    statement, columns = _insert_of(type(row))
-    values = {name: getattr(row, name) for name in columns}
-    row.id = session.execute(statement, values).inserted_primary_key[0]
+    row.id = insert_values(session, type(row), _column_values(row))
     make_transient_to_detached(row)
     return int(row.id)
 
@@ -80,8 +78,7 @@ def insert_values(session: Session, model: type[SQLModel], values: dict[str, Any
     with one prebuilt Core INSERT, building no model object (for rows every mail writes, where
     building one costs more than the statement); returns its id."""
     statement, _ = _insert_of(model)
-    result = session.execute(statement, {**defaults_of(model), **values})
-    return int(result.inserted_primary_key[0])
+    return int(session.execute(statement, full_row(model, values)).inserted_primary_key[0])
 
 
 def insert_rows(session: Session, rows: Sequence[Any], unique: str) -> None:
@@ -90,8 +87,8 @@ def insert_rows(session: Session, rows: Sequence[Any], unique: str) -> None:
     column whose values differ between the rows: SQLite does not return the ids in order."""
     if not rows:
         return
-    statement, columns = _insert_of(type(rows[0]))
-    values = [{name: getattr(row, name) for name in columns} for row in rows]
+    statement, _ = _insert_of(type(rows[0]))
+    values = [_column_values(row) for row in rows]
     returned = session.execute(_returning(statement, unique), values).all()
     ids = {key: row_id for row_id, key in returned}
     for row in rows:
@@ -105,9 +102,18 @@ def _insert_of(model: type[SQLModel]) -> tuple[Insert, tuple[str, ...]]:
     return insert(table), tuple(column.key for column in table.columns if column.key != "id")
 
 
+def _column_values(row: Any) -> dict[str, Any]:
+    _, columns = _insert_of(type(row))
+    return {name: getattr(row, name) for name in columns}
+
+
+def full_row(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` completed with the model's defaults, as building an object would fill them in."""
+    return {**_defaults_of(model), **values}
+
+
 @cache
-def defaults_of(model: type[SQLModel]) -> dict[str, Any]:
-    """The model's default column values (as building an object would fill them in)."""
+def _defaults_of(model: type[SQLModel]) -> dict[str, Any]:
     return {name: field.default for name, field in model.model_fields.items()
             if name != "id" and field.default is not PydanticUndefined}
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from mailbot import milestones
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
-from mailbot.db import defaults_of, insert_values
+from mailbot.db import full_row, insert_values
 from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -84,7 +84,7 @@ def queue(
     if not capped:
         return insert_values(session, Reply, values)
     reply_id = session.execute(_INSERT_WITHIN_CAP, {
-        **_REPLY_DEFAULTS, **values,
+        **full_row(Reply, values),
         "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
     }).scalar_one_or_none()
     if reply_id is None:
@@ -95,7 +95,6 @@ def queue(
 # The daily cap checked inside the INSERT: one statement instead of a count and an insert.
 # The row's own `recipient` is the one counted.
 _CAPPED_COLUMNS = [column for column in Reply.__table__.columns if column.key != "id"]
-_REPLY_DEFAULTS = defaults_of(Reply)
 _INSERT_WITHIN_CAP = (
     insert(Reply.__table__)
     .from_select(

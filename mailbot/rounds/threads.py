@@ -40,15 +40,11 @@ def period_replied_to(session: Session, mail: MailView) -> Period | None:
 
 class Deadlines:
     """The rounds' deadlines as read during one batch of mail: one query per period instead
-    of one per stored mail. The pipeline forgets them at every batch, so a deadline an admin
+    of one per stored mail. The pipeline reads them anew for every batch, so a deadline an admin
     moves counts from the next batch on."""
 
     def __init__(self) -> None:
         self._known: dict[str, date | None] = {}
-
-    def forget(self) -> None:
-        """Read every deadline afresh from now on."""
-        self._known.clear()
 
     def of(self, session: Session, period: str) -> date | None:
         """The deadline of the period's round; None when it was not opened."""
