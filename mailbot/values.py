@@ -50,7 +50,10 @@ _APPROXIMATE = re.compile(
 _NEGATIVE = re.compile(r"^[-−–—]\s*\d")
 _RANGE = re.compile(r"\d\s*(?:-|–|—|/|t/m|tm|tot en met|tot|à|á|a|of)\s*\d")
 _DECIMAL = re.compile(r"\d[.,]\d")
-_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![\d.,])")
+# Only from the start of a run of digits and dots: tried from inside a run, a long `.111.111`
+# would be scanned again from every position.
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{3})+(?![\d.,])")
+MAX_DIGITS = 9  # a count of a billion or more is no count of huisverboden
 _COUNT = re.compile(
     r"(?P<number>\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+|\d+|geen|nul|[-–—−])"
     r"(?:\s+(?P<unit>[^\W\d_][\w'’-]*))?"
@@ -105,6 +108,8 @@ def _count(main: str) -> int | None:
     number, unit = m["number"], m["unit"]
     is_zero = not number[0].isdigit()
     if unit is not None and not _unit_allowed(unit, after_zero=is_zero):
+        return None
+    if sum(ch.isdigit() for ch in number) > MAX_DIGITS:
         return None
     return 0 if is_zero else int(number.replace(".", "").replace(" ", ""))
 

@@ -1,10 +1,18 @@
-"""HTML to the text a person sees: paragraphs as lines, table rows as lines, quotes as '> '."""
+"""HTML to the text a person sees: paragraphs as lines, table rows as lines, quotes as '> '.
+
+Linear in the markup: the tokenizer (`mailbot.mail.markup`) searches past each construct once,
+and containers (quotes, tables, rows, cells) nest at most `max_depth` deep. Deeper ones are read
+as plain block boundaries, so a quote closing re-renders a bounded number of levels.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+from mailbot.mail.markup import Text, text_of, tokens
+
+MAX_DEPTH = 32  # open containers; Outlook's layout tables and a Gmail thread stay well below
 
 _BLOCK_TAGS = frozenset({
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
@@ -13,6 +21,8 @@ _BLOCK_TAGS = frozenset({
 })
 # Content the reader never sees; <head> holds <title>, Outlook's <xml> and style sheets.
 _HIDDEN_TAGS = frozenset({"head", "style", "script", "title", "template", "noscript", "xml"})
+# Tags that open a frame of their own (see _Converter._open).
+_CONTAINERS = frozenset({"td", "th", "tr", "table", "blockquote"})
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")  # not \xa0: a non-breaking space is content
 # Outlook renders <hr> in its plain-text twin as this line, so the splitter knows one shape.
 _RULE = "_" * 32
@@ -49,11 +59,12 @@ class _Frame:
         return "\n".join(line.rstrip(" ") for line in self.lines).strip("\n")
 
 
-class _Converter(HTMLParser):
+class _Converter:
     """Streams HTML into nested frames; closing a frame renders it into its parent."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.too_deep = False  # containers were nested past max_depth
         self.frames = [_Frame("root")]
         self.hidden = 0
         self.pre = 0
@@ -91,12 +102,16 @@ class _Converter(HTMLParser):
         else:
             self.block.write(_SPACES.sub(" ", data))
 
-    def parse_marked_section(self, i: int, report: int = 1) -> int:
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:  # the stdlib raises on an unknown <![keyword ...]>: skip it
-            end = self.rawdata.find(">", i)
-            return -1 if end < 0 else end + 1
+    def feed(self, markup: str) -> None:
+        for token in tokens(markup):
+            if isinstance(token, Text):
+                self.handle_data(text_of(markup, token))
+            elif token.end:
+                self.handle_endtag(token.name)
+            elif token.closed:
+                self.handle_startendtag(token.name, list(token.attrs))
+            else:
+                self.handle_starttag(token.name, list(token.attrs))
 
     # --- structure ----------------------------------------------------------------------
     @property
@@ -104,7 +119,9 @@ class _Converter(HTMLParser):
         return next(f for f in reversed(self.frames) if f.kind in ("root", "quote", "cell"))
 
     def _open(self, tag: str, attrs: dict[str, str | None]) -> None:
-        if tag in ("td", "th"):
+        if len(self.frames) >= self.max_depth and tag in _CONTAINERS:
+            self._too_deep(tag)
+        elif tag in ("td", "th"):
             self._open_cell()
         elif tag == "tr":
             self._pop_while("cell", "row")
@@ -118,6 +135,13 @@ class _Converter(HTMLParser):
             self._open_list(tag, attrs)
         else:
             self._open_line(tag)
+
+    def _too_deep(self, tag: str) -> None:
+        """A container past the depth limit: its text stays in the current block."""
+        self.too_deep = True
+        if tag == "blockquote":
+            self.quote_flags.append(False)
+        self.block.soft_break()
 
     def _open_line(self, tag: str) -> None:
         if tag == "br":
@@ -205,7 +229,6 @@ class _Converter(HTMLParser):
             self.block.soft_break()
 
     def result(self) -> str:
-        self.close()
         while len(self.frames) > 1:
             self._pop()
         return self.frames[0].text()
@@ -226,8 +249,13 @@ def _int(value: str | None) -> int:
         return 1
 
 
-def html_to_text(markup: str) -> str:
+def html_to_text(markup: str, max_depth: int = MAX_DEPTH) -> str:
     """The visible text of an HTML body; non-breaking spaces are kept for the caller to tidy."""
-    converter = _Converter()
+    return html_text(markup, max_depth)[0]
+
+
+def html_text(markup: str, max_depth: int = MAX_DEPTH) -> tuple[str, bool]:
+    """The visible text, and whether containers were nested past `max_depth`."""
+    converter = _Converter(max_depth)
     converter.feed(markup)
-    return converter.result()
+    return converter.result(), converter.too_deep

@@ -1,7 +1,8 @@
 """A raw message turned into what a person reads: headers, the readable body, fresh and quoted.
 
-Hostile or broken input degrades (replacement characters, skipped parts) instead of raising;
-only absurd nesting raises, as ValueError, for the caller to quarantine.
+Hostile or broken input degrades (replacement characters, skipped parts) instead of raising,
+and costs time linear in the mail: what lies beyond the reader's limits (mailbot.mail.limits)
+is left unread, and the view says which limits it met.
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ import binascii
 import codecs
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from email import message_from_bytes, policy
+from dataclasses import dataclass, field
+from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
-from itertools import groupby
-from types import MappingProxyType
+from itertools import groupby, islice
 
-from mailbot.mail import large
-from mailbot.mail.html import html_to_text
+from mailbot.mail.html import html_text
+from mailbot.mail.limits import DEFAULT, Limits
 from mailbot.mail.quotes import split
+from mailbot.mail.source import parseable
 
-MAX_DEPTH = 40  # MIME nesting a real client produces is < 10
 SHORT_NOTE = 400  # characters: "zie bijlage" above a forwarded message, not a reply of its own
+ADDRESS_CHARS = 2000  # of a From field: a name and an address, or a few of them
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _IDS = re.compile(r"<([^<>]*)>")
@@ -44,49 +47,78 @@ class MailView:
     subject: str
     in_reply_to: str | None
     references: tuple[str, ...]
-    headers: Mapping[str, tuple[str, ...]]
+    headers: Mapping[str, tuple[str, ...]]  # lower-case names; a plain dict, so it can be pickled
     content_type: str
     text: str
     fresh: str
     quoted: str
     quoted_from: str = ""  # who the quote header names as the quoted message's writer
+    cut: frozenset[str] = frozenset()  # the limits met (Limits field names): the rest is unread
 
 
-def read(raw: bytes) -> MailView:
-    """Read a raw message; ValueError only for input no mail client would produce."""
-    try:
-        # A large message is parsed without its attachments' bodies (mailbot.mail.large).
-        message = message_from_bytes(large.readable(raw, policy.compat32), policy=policy.compat32)
-        text = tidy(_text(message, 0))
-    except RecursionError as error:  # the stdlib parser recurses once per nesting level
-        raise ValueError("MIME structure nested too deeply to read") from error
-    headers = _headers(message)
+@dataclass
+class _Walk:
+    """One reading's use of its limits, and the limits it met."""
+
+    limits: Limits
+    parts: int = 0
+    cut: set[str] = field(default_factory=set)
+
+
+def read(raw: bytes, limits: Limits = DEFAULT) -> MailView:
+    """Read a raw message as far as `limits` allow; never raises for what a mail holds."""
+    return read_parsed(raw, limits)[0]
+
+
+def read_parsed(raw: bytes, limits: Limits = DEFAULT) -> tuple[MailView, Message]:
+    """The view of a raw message, and the parsed message it was read from (a large one
+    without its attachments' bodies, mailbot.mail.large)."""
+    walk = _Walk(limits)
+    message = _parse(raw, walk)
+    text = tidy(_text(message, 0, walk), walk)
+    headers = _headers(message, walk)
     sender, sender_name = _sender(headers)
     ids = _ids(_first(headers, "message-id"))
     parts = split(text)
-    return MailView(
+    view = MailView(
         message_id=ids[0] if ids else None,
         sender=sender,
         sender_name=sender_name,
         subject=" ".join(decode_words(_first(headers, "subject")).split()),
         in_reply_to=next(iter(_ids(_first(headers, "in-reply-to"))), None),
         references=_ids(_first(headers, "references")),
-        headers=MappingProxyType({k: tuple(map(decode_words, v)) for k, v in headers.items()}),
+        headers={k: tuple(map(decode_words, v)) for k, v in headers.items()},
         content_type=message.get_content_type(),
         text=text,
         fresh=parts.fresh,
         quoted=parts.quoted,
         quoted_from=parts.quoted_from,
+        cut=frozenset(walk.cut),
     )
+    return view, message
+
+
+def _parse(raw: bytes, walk: _Walk) -> Message:
+    """The parsed message; only its headers when the MIME structure is nested past what the
+    stdlib parser can hold (its parse recurses once per level)."""
+    source = parseable(raw, compat32)
+    try:
+        return message_from_bytes(source, policy=compat32)
+    except RecursionError:
+        walk.cut.add("depth")
+        return BytesHeaderParser(policy=compat32).parsebytes(source)
 
 
 # --- headers ----------------------------------------------------------------------------------
 
 
-def _headers(message: Message) -> dict[str, list[str]]:
-    """Raw header values (RFC 2047 still encoded), unfolded, 8-bit bytes decoded leniently."""
+def _headers(message: Message, walk: _Walk) -> dict[str, list[str]]:
+    """Raw header values (RFC 2047 still encoded), unfolded, 8-bit bytes decoded leniently;
+    the first `limits.headers` fields (relays prepend theirs: the border host's stay in)."""
     headers: dict[str, list[str]] = {}
-    for name, value in message.raw_items():
+    if len(message) > walk.limits.headers:
+        walk.cut.add("headers")
+    for name, value in islice(message.raw_items(), walk.limits.headers):
         unfolded = str(value)
         if "\n" in unfolded:
             unfolded = _FOLDING.sub("", unfolded)
@@ -134,8 +166,11 @@ def _decode_run(run: list[tuple[str, bytes]]) -> str:
 
 def _sender(headers: Mapping[str, list[str]]) -> tuple[str | None, str]:
     """The first From address (addr-spec) and its display name."""
-    value = _first(headers, "from")
-    pairs = [p for p in getaddresses([value]) if p[1]] if value else []
+    value = _first(headers, "from")[:ADDRESS_CHARS]
+    try:
+        pairs = [p for p in getaddresses([value]) if p[1]] if value else []
+    except RecursionError:  # comments nested thousands deep
+        return None, ""
     if not pairs:
         return None, ""
     name, address = pairs[0]
@@ -183,28 +218,39 @@ def _codec(charset: str | None) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def tidy(text: str) -> str:
-    """LF line ends, no control or invisible characters, no trailing spaces, no outer blanks."""
+def tidy(text: str, walk: _Walk | None = None) -> str:
+    """LF line ends, no control or invisible characters, no trailing spaces, no outer blanks;
+    with a `walk`, lines are cut to its line limit."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    if walk is not None:
+        most = walk.limits.line_chars
+        if any(len(line) > most for line in lines):
+            walk.cut.add("line_chars")
+            lines = [line[:most].rstrip() for line in lines]
+    return "\n".join(lines).strip("\n")
 
 
 # --- MIME -------------------------------------------------------------------------------------
 
 
-def _text(part: Message, depth: int) -> str:
+def _text(part: Message, depth: int, walk: _Walk) -> str:
     """The readable text of one MIME part, attachments and non-text parts skipped."""
+    walk.parts += 1
+    if walk.parts > walk.limits.parts or depth > walk.limits.depth:
+        walk.cut.add("parts" if walk.parts > walk.limits.parts else "depth")
+        return ""
     ctype = part.get_content_type()
-    if depth > MAX_DEPTH or ctype.startswith("message/"):
+    if ctype.startswith("message/"):
         return ""
     if part.is_multipart():
         if ctype == "multipart/alternative":
-            return _alternative(part, depth)
+            return _alternative(part, depth, walk)
         if ctype == "multipart/related":
-            return next((t for t in _children_texts(part, depth) if t.strip()), "")
-        return _mixed(part, depth)
+            return next((t for t in _children_texts(part, depth, walk) if t.strip()), "")
+        return _mixed(part, depth, walk)
     if ctype in ("text/plain", "text/html") and not _is_attachment(part):
-        return _leaf(part)
+        return _leaf(part, walk)
     return ""
 
 
@@ -213,18 +259,18 @@ def _children(part: Message) -> list[Message]:
     return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
 
 
-def _children_texts(part: Message, depth: int) -> list[str]:
-    return [tidy(_text(child, depth + 1)) for child in _children(part)]
+def _children_texts(part: Message, depth: int, walk: _Walk) -> list[str]:
+    return [tidy(_text(child, depth + 1, walk), walk) for child in _children(part)]
 
 
-def _alternative(part: Message, depth: int) -> str:
+def _alternative(part: Message, depth: int, walk: _Walk) -> str:
     """Plain text unless it is missing or a stub of the HTML version."""
     plain, rich = "", ""
     for child in _children(part):
         if child.get_content_type() == "text/plain" and not plain:
-            plain = tidy(_text(child, depth + 1))
+            plain = tidy(_text(child, depth + 1, walk), walk)
         elif child.get_content_type() == "text/html" or child.is_multipart():
-            rich = tidy(_text(child, depth + 1)) or rich
+            rich = tidy(_text(child, depth + 1, walk), walk) or rich
     return rich if _is_stub(plain, rich) else plain
 
 
@@ -233,15 +279,16 @@ def _is_stub(plain: str, rich: str) -> bool:
     return plain_size == 0 or plain_size * 5 < rich_size * 2
 
 
-def _mixed(part: Message, depth: int) -> str:
+def _mixed(part: Message, depth: int, walk: _Walk) -> str:
     """Inline text parts in order; a forwarded message counts when the note above it is short."""
     texts: list[str] = []
     forwarded: list[str] = []
     for child in _children(part):
         if child.get_content_type() == "message/rfc822":
-            forwarded.extend(tidy(_text(inner, depth + 2)) for inner in _children(child))
+            forwarded.extend(tidy(_text(inner, depth + 2, walk), walk)
+                             for inner in _children(child))
         else:
-            texts.append(tidy(_text(child, depth + 1)))
+            texts.append(tidy(_text(child, depth + 1, walk), walk))
     note = "\n".join(t for t in texts if t)
     if part.get_content_type() == "multipart/report" or len(split(note).fresh) > SHORT_NOTE:
         return note
@@ -252,19 +299,33 @@ def _is_attachment(part: Message) -> bool:
     return part.get_content_disposition() == "attachment" or part.get_filename() is not None
 
 
-def _leaf(part: Message) -> str:
+def _leaf(part: Message, walk: _Walk) -> str:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return ""
+    if len(data) > walk.limits.part_bytes:
+        walk.cut.add("part_bytes")
+        data = _whole_characters(data[:walk.limits.part_bytes])
     charset = part.get_content_charset()
     if part.get_content_subtype() == "html":
         sniffed = _META_CHARSET.search(data[:4096])
         declared = charset or (sniffed.group(1).decode("ascii") if sniffed else None)
-        return html_to_text(decode_bytes(data, declared))
+        text, too_deep = html_text(decode_bytes(data, declared), walk.limits.depth)
+        if too_deep:
+            walk.cut.add("depth")
+        return text
     text = decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
     if _param(part, "format") == "flowed":
         text = unflow(text, delete_space=_param(part, "delsp") == "yes")
     return text
+
+
+def _whole_characters(data: bytes) -> bytes:
+    """`data` cut short without the bytes of a UTF-8 character it cut in two."""
+    tail = len(data) - 1
+    while tail > 0 and len(data) - tail < 4 and 0x80 <= data[tail] < 0xC0:
+        tail -= 1
+    return data[:tail] if data and data[tail] >= 0xC0 else data
 
 
 def _param(part: Message, name: str) -> str:
@@ -277,23 +338,22 @@ def _param(part: Message, name: str) -> str:
 def unflow(text: str, delete_space: bool = False) -> str:
     """RFC 3676 format=flowed: join soft breaks, undo space-stuffing, '>' depth as '> '."""
     out: list[str] = []
-    paragraph: tuple[int, str] | None = None
+    depth, paragraph = 0, list[str]()  # the flowed lines of the paragraph being joined
     for line in text.split("\n"):
-        depth = len(line) - len(line.lstrip(">"))
-        content = line[depth:]
+        level = len(line) - len(line.lstrip(">"))
+        content = line[level:]
         content = content[1:] if content.startswith(" ") else content
         flowed = content.endswith(" ") and content != "-- "
         if flowed and delete_space:
             content = content[:-1]
-        if paragraph and paragraph[0] == depth:
-            paragraph = (depth, paragraph[1] + content)
-        else:
-            if paragraph:
-                out.append("> " * paragraph[0] + paragraph[1])
-            paragraph = (depth, content)
+        if paragraph and level != depth:
+            out.append("> " * depth + "".join(paragraph))
+            paragraph = []
+        depth = level
+        paragraph.append(content)
         if not flowed:
-            out.append("> " * depth + paragraph[1])
-            paragraph = None
+            out.append("> " * depth + "".join(paragraph))
+            paragraph = []
     if paragraph:
-        out.append("> " * paragraph[0] + paragraph[1])
+        out.append("> " * depth + "".join(paragraph))
     return "\n".join(out)

@@ -37,6 +37,7 @@ _HEADER_LABELS = {
     "datum": "date", "to": "to", "aan": "to", "cc": "cc", "bcc": "cc", "kopie": "cc",
     "subject": "subject", "onderwerp": "subject", "reply-to": "cc",
 }
+_MAX_HEADER_BLOCK = 24  # lines: From, Sent, To, Cc, Subject, wrapped values, Importance ...
 _HEADER_LINE = re.compile(
     r"\s*\*?(" + "|".join(_HEADER_LABELS) + r")\*?\s*:\*?(?:\s|$)", re.IGNORECASE
 )
@@ -192,10 +193,14 @@ def _header_block(lines: list[str], start: int) -> int:
     kinds: set[str] = set()
     end = j = start
     last = ""
-    while j < len(lines) and j - end <= 2:
+    # A block holds each header once (Cc and Bcc aside), and no more lines than any client
+    # writes: a run of header-like lines is not scanned again from each of its lines.
+    while j < len(lines) and j - end <= 2 and j - start < _MAX_HEADER_BLOCK:
         match = _HEADER_LINE.match(lines[j])
         if match:
             last = _HEADER_LABELS[match.group(1).lower()]
+            if last in kinds and last != "cc":
+                break
             kinds.add(last)
             end = j + 1
         elif not lines[j].strip() or last == "subject" or not kinds:
