@@ -126,7 +126,10 @@ def _targets() -> list[tuple[str, str, str]]:
         ("mailbot.mail.imap:Mailbox", "move", "move"),
         ("mailbot.archive", "archive", "archive"),
         ("mailbot.archive", "archive_group", "archive"),
-        ("mailbot.mail.message", "read", "read"),
+        # Reading runs in the reading worker (mailbot.worker): what counts here is the wait
+        # for it, by the pipeline (taking a message read ahead) or by the read-ahead thread.
+        ("mailbot.worker:Reader", "read", "read"),
+        ("mailbot.ahead:ReadAhead", "take", "read"),
         ("mailbot.classify", "classify", "classify"),
         ("mailbot.parse", "parse", "parse"),
         ("mailbot.auth", "authenticate", "auth"),

@@ -1,18 +1,20 @@
-"""Reading ahead: while the pipeline handles one message, a second thread reads the next few
-and checks their secrets, so that argon2 (which releases the GIL) runs on the other core.
+"""Reading ahead: while the pipeline handles one message, a second thread has the next ones
+read (by the reading worker, mailbot.worker) and checks their secrets, so that reading and
+argon2 run beside the pipeline, on the other core.
 
-The thread only prepares. It reads messages (reading is pure) and fills the shared
-`VerifiedSecrets`; nothing it does is stored, sent or decided. The pipeline still archives,
-checks and stores every message in order, taking the read message when the thread got there
-first and reading it itself otherwise; a secret the thread checked against a stored secret
-that has changed since is simply checked again.
+The thread reads only messages this worker holds the claim of (the pipeline archives and
+claims them a group at a time, and then hands them over with `allow`): a message another
+daemon holds is never read twice at once. The thread only prepares. Nothing it does is stored,
+sent or decided; the pipeline still handles every message in order, taking the read message
+from here; a secret the thread checked against a stored secret that has changed since is
+simply checked again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections import deque
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -24,32 +26,36 @@ from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
 from mailbot.handlers.submission import credentials
-from mailbot.mail.message import MailView, read
 from mailbot.passwords import VerifiedSecrets
+from mailbot.reading import Read, Unread
+from mailbot.worker import Reader
 
 log = logging.getLogger(__name__)
 
-WINDOW = 32  # messages the thread may run ahead: bounds the read messages held in memory
-
 
 class ReadAhead:
-    """Reads and checks the messages of one batch ahead of the pipeline, on its own thread."""
+    """Reads and checks the messages a batch holds, ahead of the pipeline, on its own thread."""
 
     def __init__(
         self, engine: Engine, settings: Settings, clock: Clock, verified: VerifiedSecrets,
-        raws: Sequence[bytes | None],
+        reader: Reader,
     ) -> None:
-        """`raws` in the batch's order; None for a message not to read ahead (too large)."""
         # It only reads, one statement at a time: no transaction to begin and roll back.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._settings, self._clock = settings, clock
-        self._verified = verified
-        self._raws = list(raws)
-        self._mails: dict[int, MailView] = {}
-        self._taken = 0  # messages the pipeline has taken its turn on
+        self._verified, self._reader = verified, reader
+        self._waiting: deque[tuple[int, bytes]] = deque()  # allowed, not read yet, in order
+        self._reads: dict[int, Read | Unread] = {}  # read, not taken yet
+        self._busy: int | None = None  # the message being read now
         self._stopped = False
         self._turn = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="read-ahead", daemon=True)
+
+    def allow(self, index: int, raw: bytes) -> None:
+        """Read the batch's message at `index` (claimed by this worker) when its turn comes."""
+        with self._turn:
+            self._waiting.append((index, raw))
+            self._turn.notify_all()
 
     def start(self) -> None:
         """Start reading, unless started before."""
@@ -60,6 +66,7 @@ class ReadAhead:
         """Stop reading and wait for the thread (a check it started runs on, on its worker)."""
         with self._turn:
             self._stopped = True
+            self._waiting.clear()
             self._turn.notify_all()
         if self._thread.ident is not None:
             self._thread.join()
@@ -74,42 +81,46 @@ class ReadAhead:
     ) -> None:
         self.stop()
 
-    def take(self, index: int) -> MailView | None:
-        """The message at `index` as read ahead; None when the thread has not got there (or
-        could not read it), and the pipeline reads it itself."""
+    def take(self, index: int) -> Read | Unread | None:
+        """The message at `index` as read ahead, waiting for it when it is allowed and not
+        read yet; None when it was not allowed (the pipeline reads it itself)."""
         with self._turn:
-            self._taken = index + 1
-            self._raws[index] = None
-            mail = self._mails.pop(index, None)
-            self._turn.notify_all()
-        return mail
+            while not self._stopped and index not in self._reads and self._pending(index):
+                self._turn.wait()
+            return self._reads.pop(index, None)
+
+    def _pending(self, index: int) -> bool:
+        return self._busy == index or any(waiting == index for waiting, _ in self._waiting)
 
     def _run(self) -> None:
-        for index in range(len(self._raws)):
+        while True:
             with self._turn:
-                while not self._stopped and index >= self._taken + WINDOW:
+                while not self._stopped and not self._waiting:
                     self._turn.wait()
                 if self._stopped:
                     return
-                raw = self._raws[index] if index >= self._taken else None
-            if raw is None:
-                continue
-            try:
-                mail = read(raw)
-                with self._turn:
-                    if index >= self._taken:
-                        self._mails[index] = mail
-                self._check(mail)
-            except Exception:  # the pipeline meets the same mail in its turn and decides
-                log.debug("read-ahead skipped message %d of the batch", index, exc_info=True)
+                index, raw = self._waiting.popleft()
+                self._busy = index
+            result = self._reader.read(raw, self._settings)
+            del raw
+            with self._turn:
+                self._reads[index] = result
+                self._busy = None
+                self._turn.notify_all()
+            if isinstance(result, Read):
+                try:
+                    self._check(result)
+                except Exception:  # the pipeline meets the same mail in its turn and decides
+                    log.debug("read-ahead did not check message %d", index, exc_info=True)
 
-    def _check(self, mail: MailView) -> None:
+    def _check(self, read: Read) -> None:
         """Check the secret a submission carries, as the submission handler will."""
+        mail = read.mail
         if classify(mail, self._settings) != "submission":
             return
         sender = try_normalise(mail.sender)
         now = self._clock.now()
-        org_name, secret = credentials(mail, now)
+        org_name, secret = credentials(mail, read.scans, now)
         if sender is None or not org_name or not secret:
             return
         if not self._verified.first_look(sender, org_name, secret):

@@ -18,7 +18,7 @@ from email.policy import compat32
 from io import BytesIO
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, case, func, insert, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -168,11 +168,8 @@ def archive_group(
 CHUNK = 1024 * 1024  # bytes in a piece of a large message
 # Built once: a Core statement with memoryview slices, so no piece is copied on the way in.
 _INSERT_CHUNK = insert(InboundChunk)
-_REWRITE_CHUNK = (update(InboundChunk)
-                  .where(col(InboundChunk.inbound_id) == bindparam("row"),
-                         col(InboundChunk.seq) == bindparam("piece"))
-                  .values(data=bindparam("masked"))
-                  .execution_options(synchronize_session=False))
+_DROP_CHUNKS = (delete(InboundChunk).where(col(InboundChunk.inbound_id) == bindparam("row"))
+                .execution_options(synchronize_session=False))
 
 
 def pieces(raw: bytes) -> Iterator[memoryview]:
@@ -205,16 +202,21 @@ def load_full_raw(session: Session, inbound: Inbound) -> None:
         set_committed_value(inbound, "raw", full_raw(session, inbound))
 
 
-def write_masked(session: Session, inbound: Inbound) -> None:
-    """Write back the pieces of a chunked row that `redact` changed.
+def write_pieces(session: Session, inbound: Inbound) -> None:
+    """Store a chunked row's bytes (`inbound.raw` in hand) in place of its pieces: a copy
+    with its secrets masked has another length, so every piece is written again."""
+    session.execute(_DROP_CHUNKS, {"row": inbound.id})
+    for seq, piece in enumerate(pieces(inbound.raw)):
+        session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq, "data": piece})
 
-    Masking only ever writes `*`, so a piece without one is as archived and is left alone
-    (the base64 body of a 25 MB attachment has none)."""
-    raw = inbound.raw
-    for seq, piece in enumerate(pieces(raw)):
-        start = seq * CHUNK
-        if raw.find(b"*", start, start + len(piece)) != -1:
-            session.execute(_REWRITE_CHUNK, {"row": inbound.id, "piece": seq, "masked": piece})
+
+def keep_redacted(inbound: Inbound, masked: bytes) -> None:
+    """Hold the masked copy in place of the archived bytes, to be written with the outcome.
+
+    Not through the ORM's change history, which would keep the unmasked bytes (25 MB for a
+    large mail) alive beside the masked ones; the pipeline writes the row itself."""
+    set_committed_value(inbound, "raw", masked)
+    set_committed_value(inbound, "redacted", True)
 
 
 def raw_head(length: int) -> ColumnElement[bytes]:
@@ -224,23 +226,3 @@ def raw_head(length: int) -> ColumnElement[bytes]:
              .where(col(InboundChunk.inbound_id) == col(Inbound.id), col(InboundChunk.seq) == 0)
              .scalar_subquery())
     return case((col(Inbound.chunked), first), else_=func.substr(col(Inbound.raw), 1, length))
-
-
-def redact(inbound: Inbound, secret: str | None) -> None:
-    """Mask a typed secret in the archived bytes once it has been read: the archive must keep
-    the mail, not the secret. Same length, so quoted-printable lines keep their shape."""
-    if not secret or len(secret) < 4:
-        return
-    raw = inbound.raw
-    for form in {secret, secret.strip()}:
-        for encoded in {form.encode("utf-8"), form.encode("latin-1", "ignore")}:
-            if encoded:
-                raw = raw.replace(encoded, b"*" * len(encoded))
-    # Not through the ORM's change history, which would keep the unmasked bytes (25 MB for a
-    # large mail) alive beside the masked ones; the pipeline writes the row itself (`masked`).
-    set_committed_value(inbound, "raw", raw)
-
-
-def masked(inbound: Inbound) -> bool:
-    """Whether the bytes in hand are no longer those archived: a typed secret was masked."""
-    return bool(inbound.raw) and hashlib.sha256(inbound.raw).hexdigest() != inbound.content_hash

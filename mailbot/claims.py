@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, or_, update
+from sqlalchemy import Connection, Engine, and_, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -58,7 +58,7 @@ def still_ours(session: Session, row: Inbound, now: datetime, claim_seconds: int
     return True
 
 
-def give_back(connection: Connection, rows: Iterable[Inbound]) -> None:
+def give_back(connection: Engine | Connection, rows: Iterable[Inbound]) -> None:
     """Give back the claims of rows archived ahead whose turn will not come in this pass, so
     that a later pass (or another worker) need not wait until they go stale."""
     ids = [row.id for row in rows]

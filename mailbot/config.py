@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     imap_rejected_folder: str = "Geweigerd"
     imap_quarantine_folder: str = "Quarantaine"
     imap_batch_size: int = 200
+    # File the mail as it came, secrets and all, instead of the masked copy (mailbot.filing).
+    keep_originals: bool = False
 
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -70,6 +72,17 @@ class Settings(BaseSettings):
     outbox_seconds: int = 5
     max_replies_per_day: int = 10
     max_message_bytes: int = 25 * 1024 * 1024
+
+    # Reading a mail (mailbot.reading): a worker process stopped after this much CPU time and
+    # address space, and how much of a mail it reads (mailbot.mail.limits).
+    read_seconds: int = 5
+    read_memory_mb: int = 1024
+    read_max_part_bytes: int = 256 * 1024
+    read_max_line_chars: int = 1000
+    read_max_depth: int = 32
+    read_max_parts: int = 100
+    read_max_headers: int = 500
+    read_max_form_lines: int = 2000
 
     # Half-year rounds (mailbot/rounds): dates are Dutch working days in round_timezone.
     round_auto: bool = True  # the daemon opens rounds and sends reminders by itself

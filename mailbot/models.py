@@ -88,6 +88,9 @@ class Inbound(SQLModel, table=True):
     # True: `raw` is empty and the bytes are in `inbound_chunk` (a large message). An empty
     # `raw` without it is a message too large to download.
     chunked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # True: the bytes are a copy of the mail with every typed secret masked (mailbot.masking),
+    # and so is the copy filed in the mailbox. (content_hash stays that of the mail as it came.)
+    redacted: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     sender: str | None = None
     subject: str | None = None
     received_at: datetime = Field(sa_column=_when())

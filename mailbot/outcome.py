@@ -11,6 +11,7 @@ from sqlmodel import Session
 from mailbot.config import Settings
 from mailbot.mail.message import MailView
 from mailbot.models import Inbound
+from mailbot.parse import Scans
 from mailbot.passwords import VerifiedSecrets
 from mailbot.render import Rendered, Renderer
 
@@ -62,3 +63,4 @@ class Context:
     mail: MailView
     verified_secrets: VerifiedSecrets | None = None
     deadlines: Deadlines | None = None  # the rounds' deadlines read in this batch
+    scans: Scans = field(default_factory=Scans)  # the mail's texts read as forms (reading.py)

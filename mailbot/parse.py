@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache
 
 from mailbot.forms import KINDS, Form, load_form
 from mailbot.names import fits_any, fold, label_owner, label_words, name_key
@@ -23,8 +23,8 @@ from mailbot.periods import Period
 from mailbot.values import Flaw, parse_period, period_from_subject, read_count, split_value
 
 __all__ = [
-    "PROBLEM_CODES", "Problem", "Reading", "name_key", "parse", "parse_period",
-    "period_from_subject",
+    "PROBLEM_CODES", "Problem", "Reading", "Scan", "Scans", "name_key", "parse", "parse_period",
+    "period_from_subject", "scan",
 ]
 
 
@@ -65,6 +65,7 @@ class Reading:
     lines: tuple[str, ...]
     recognised: bool = False
     fields: frozenset[str] = frozenset()  # header fields present, filled in or not: "secret", ...
+    cut: bool = False  # the text had more lines than the form reader reads (Limits.form_lines)
 
     @property
     def has_form(self) -> bool:
@@ -121,24 +122,29 @@ _FORM_FIELDS = frozenset({"org", "secret", "period"})
 _INVISIBLE = {ord(ch): None for ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad*"}
 _SPACES = {ord(ch): " " for ch in "\u00a0\u2002\u2003\u2007\u2009\u202f"}
 _BULLET = re.compile(r"^(?:[-•·◦▪‣–—+o]\s+)+")
-_FIELD = re.compile(r"^(?P<label>[^\W\d_][\w -]{0,30}?)\s*(?::|\t)\s*(?P<value>.*)$")
+# A field label: a letter and at most 30 more word characters, spaces or hyphens.
+_FIELD_LABEL = re.compile(r"[^\W\d_][\w -]{0,30}")
 _QUESTION = re.compile(
     r"^\(?(?:vraag\s*)?(?P<number>[1-9]\d?)(?!\d)\s*(?P<letter>[a-z](?![a-z]))?"
     r"(?=\s|[.)](?!\d)|:|$)(?P<mark>\s*[.)]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_LABELLED = re.compile(r"^(?P<label>[^\d:\t][^:\t]*?)\s*(?::(?!\d)|\t)\s*(?P<value>.*)$")
 
 
 def parse(
-    text: str, form: Form, *, now: datetime | None = None, default_period: Period | None = None
+    text: str, form: Form, *, now: datetime | None = None, default_period: Period | None = None,
+    scans: Scans | None = None,
 ) -> Reading:
-    """Read a filled-in form; every question left unanswered is `missing` when a form is seen."""
-    scan = _scan(text, form) if len(text) <= REMEMBERED_TEXT else _scan.__wrapped__(text, form)
-    fields = scan.fields
+    """Read a filled-in form; every question left unanswered is `missing` when a form is seen.
+
+    `scans` holds the readings of this message's texts made where reading is time-limited
+    (mailbot.reading); a text it does not hold is read here.
+    """
+    found = scans.of(text, form) if scans is not None else scan(text, form)
+    fields = found.fields
     period_field = fields.get("period")
     period, period_problems = _period(period_field, default_period, now or datetime.now(UTC))
-    header_problems = scan.header_problems + period_problems if scan.recognised else []
+    header_problems = found.header_problems + period_problems if found.recognised else []
     return Reading(
         org_name=_value(fields, "org"),
         person_name=_value(fields, "name"),
@@ -146,16 +152,17 @@ def parse(
         secret=_value(fields, "secret"),
         period=period,
         period_text=period_field.value if period_field and period_field.value else None,
-        answers=dict(scan.answers),
-        problems=tuple(header_problems + scan.question_problems),
-        lines=scan.lines,
-        recognised=scan.recognised,
+        answers=dict(found.answers),
+        problems=tuple(header_problems + found.question_problems),
+        lines=found.lines,
+        recognised=found.recognised,
         fields=frozenset(fields),
+        cut=found.cut,
     )
 
 
 @dataclass(frozen=True)
-class _Scan:
+class Scan:
     """What a text says whatever the period defaults to: all of a reading but the period."""
 
     fields: dict[str, _Field]
@@ -164,27 +171,78 @@ class _Scan:
     question_problems: list[Problem]
     header_problems: list[Problem]
     lines: tuple[str, ...]
+    cut: bool = False
 
 
-REMEMBERED_TEXT = 16 * 1024  # characters (64 of them: 4 MB at most); longer ones are read again
+FORM_LINES = 2000  # lines of one text read (mailbot.mail.limits.Limits.form_lines)
 
 
-# The read-ahead thread reads a submission's text for its login before the pipeline reads it
-# for the figures: remembered, the second reading costs nothing. (Shared between threads: no
-# caller changes a scan; `parse` copies what a Reading hands out.)
-@lru_cache(maxsize=64)
-def _scan(text: str, form: Form) -> _Scan:
+_LineKey = tuple[str, int, str]  # form kind, form version, the line
+
+
+def scan(
+    text: str, form: Form, max_lines: int = FORM_LINES,
+    lines_read: dict[_LineKey, _Item | None] | None = None,
+) -> Scan:
+    """Read the first `max_lines` lines of `text` as `form`, period aside. `lines_read`
+    remembers lines read before for this message (its texts share lines)."""
     questions = _Questions.of(form)
-    items = [item for raw in text.splitlines()
-             if (item := _read_line(raw, questions)) is not None]
+    lines = text.splitlines()
+    cut = len(lines) > max_lines
+    known = {} if lines_read is None else lines_read
+    items: list[_Item] = []
+    for raw in lines[:max_lines]:
+        key = (form.kind, form.version, raw)
+        item = known[key] if key in known else known.setdefault(key, _read_line(raw, questions))
+        if item is not None:
+            items.append(item)
     fields = _choose_fields(items)
     recognised = any(
         isinstance(i, _Answer) or (isinstance(i, _Field) and i.name in _FORM_FIELDS)
         for i in items
     )
     answers, question_problems = _settle_all(items, form, recognised)
-    return _Scan(fields, recognised, answers, question_problems, _header_problems(fields),
-                 _echo(items, fields))
+    return Scan(fields, recognised, answers, question_problems, _header_problems(fields),
+                _echo(items, fields), cut)
+
+
+class Scans:
+    """The form readings of one message's texts, by form and text; made once each.
+
+    Lives as long as its message: nothing a person typed (a secret) is kept beyond it."""
+
+    def __init__(self, max_lines: int = FORM_LINES) -> None:
+        self._max_lines = max_lines
+        self._found: dict[tuple[str, int, str], Scan] = {}
+        self._lines: dict[_LineKey, _Item | None] = {}  # the texts share lines (fresh, both)
+
+    def of(self, text: str, form: Form) -> Scan:
+        """The reading of `text` as `form`, made now unless it was made before."""
+        key = (form.kind, form.version, text)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = scan(text, form, self._max_lines, self._lines)
+        return found
+
+    def __getstate__(self) -> dict[str, object]:
+        # Sent from the reading worker: the readings, not the lines they were made of.
+        return {"_max_lines": self._max_lines, "_found": self._found, "_lines": {}}
+
+
+# Lines that may hold a secret field: found in the whole text at once, without a line loop.
+_SECRET_LINE = re.compile(r"^.*(?:wachtwoord|geheim).*$", re.IGNORECASE | re.MULTILINE)
+
+
+def typed_secrets(text: str) -> set[str]:
+    """Every value written after a secret's label (`Wachtwoord:`) anywhere in `text`, quoted
+    lines too: what must be masked wherever a copy of the mail is kept."""
+    found: set[str] = set()
+    for match in _SECRET_LINE.finditer(text):
+        line = match.group().strip().lstrip("> ")
+        field = _field_parts(_clean(line))
+        if field and field[1] and _field_name(field[0]) == "secret":
+            found.add(field[1])
+    return found
 
 
 # --- one line ---------------------------------------------------------------------------------
@@ -195,9 +253,9 @@ def _read_line(raw: str, questions: _Questions) -> _Item | None:
     if not line or line.startswith(">"):
         return None
     clean = _clean(line)
-    field = _FIELD.match(clean)
-    if field and (name := _field_name(field["label"])):
-        return _Field(name, field["value"].strip(), line)
+    field = _field_parts(clean)
+    if field and (name := _field_name(field[0])):
+        return _Field(name, field[1], line)
     question = _QUESTION.match(clean)
     if question:
         return _question_line(question, line, questions)
@@ -211,6 +269,25 @@ def _clean(line: str) -> str:
     else:
         text = line.translate(_INVISIBLE).translate(_SPACES).replace("|", "\t").strip()
     return _BULLET.sub("", text)
+
+
+def _field_parts(clean: str) -> tuple[str, str] | None:
+    """Label and value of `Label: value` or `Label<TAB>value`, the label a letter and up to 30
+    word characters, spaces or hyphens; only white space between the label and the separator.
+
+    By hand rather than one pattern: a pattern that tries every label length runs over a long
+    stretch of white space once for each.
+    """
+    match = _FIELD_LABEL.match(clean)
+    if match is None:
+        return None
+    label, rest = match.group(), clean[match.end():]
+    value = rest.lstrip()
+    if value.startswith(":"):
+        return label.rstrip(" "), value[1:].strip()
+    if "\t" in rest[:len(rest) - len(value)]:  # a tab (a table cell) in the white space
+        return label.rstrip(" "), value.strip()
+    return None
 
 
 def _field_name(label: str) -> str | None:
@@ -260,14 +337,26 @@ def _stray(key: str, label: str, value: str, marked: bool, line: str, form: Form
 
 def _labelled_line(clean: str, line: str, questions: _Questions) -> _Answer | None:
     """A line with a question's full label but no number (`Aantal opgelegde huisverboden: 12`)."""
-    m = _LABELLED.match(clean)
-    if m is None or not (words := label_words(m["label"])):
+    parts = _labelled_parts(clean)
+    if parts is None or not (words := label_words(parts[0])):
         return None
     keys = [key for key, label in questions.labels.items() if label_words(label) == words]
     if len(keys) != 1:
         return None
-    result = read_count(m["value"])
+    result = read_count(parts[1])
     return _Answer(keys[0], line, None if result is None else _problem(result, keys[0], line))
+
+
+def _labelled_parts(clean: str) -> tuple[str, str] | None:
+    """Label and value split at the first colon or tab; None when there is none, when it is a
+    colon before a digit (`10:30`), or when the line starts with a digit."""
+    if not clean or clean[0].isdigit() or clean[0] in ":\t":
+        return None
+    colon, tab = clean.find(":"), clean.find("\t")
+    at = min(colon, tab) if colon >= 0 and tab >= 0 else max(colon, tab)
+    if at < 0 or (at == colon and clean[at + 1:at + 2].isdigit()):
+        return None
+    return clean[:at].rstrip(), clean[at + 1:].strip()
 
 
 # --- the whole text ---------------------------------------------------------------------------

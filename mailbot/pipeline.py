@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from itertools import islice
 
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from mailbot import claims, health, outbox
 from mailbot.ahead import ReadAhead
@@ -28,23 +29,25 @@ from mailbot.archive import (
     archived,
     dedupe_key,
     groupable,
+    keep_redacted,
     load_full_raw,
-    masked,
-    write_masked,
+    write_pieces,
 )
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
+from mailbot.filing import file_away
 from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
-from mailbot.mail.large import LARGE
-from mailbot.mail.message import MailView, read
+from mailbot.masking import mask_secret_lines
 from mailbot.memory import return_large_blocks
 from mailbot.models import Inbound
 from mailbot.outcome import Context
 from mailbot.passwords import VerifiedSecrets
+from mailbot.reading import Read, Unread
 from mailbot.render import Renderer
 from mailbot.rounds import Deadlines
+from mailbot.worker import Reader
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ class Bot:
     clock: Clock
     renderer: Renderer
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
+    reader: Reader = field(default_factory=Reader)  # the reading worker process
 
     def __post_init__(self) -> None:
         # A bot reads 25 MB mails: their memory goes back to the system once they are done.
@@ -91,40 +95,33 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     """One pass over an open mailbox, batch by batch."""
     report = PassReport()
     batches = mailbox.batches()
-    upcoming = _read_ahead(bot, next(batches, None))
-    try:
-        while upcoming is not None:
-            batch, ahead = upcoming
-            # One connection for a batch's transactions, instead of a checkout from the pool
-            # (and on PostgreSQL a liveness ping) for each of them.
-            with bot.engine.connect() as connection:
-                with ahead:
-                    handled, held = _process_in_order(bot, Shared(connection), batch, ahead)
+    # One connection for the pass's transactions, instead of a checkout from the pool (and on
+    # PostgreSQL a liveness ping) for each of them.
+    with bot.engine.connect() as connection:
+        upcoming = _begin(bot, connection, next(batches, None))
+        try:
+            while upcoming is not None:
+                batch, upcoming = upcoming, None
+                handled, held = _process_in_order(bot, Shared(connection), batch)
                 # The next batch is read, and its secrets checked, while this one's replies go
                 # out.
-                upcoming = None if held else _read_ahead(bot, next(batches, None))
+                upcoming = None if held else _begin(bot, connection, next(batches, None))
                 for _, inbound in handled:
                     report.outcomes[inbound.outcome or "unknown"] += 1
                 report.sent += outbox.flush(connection, bot.settings, bot.clock.now()).sent
-                _file_away(bot, connection, mailbox, handled)
-    finally:
-        if upcoming is not None:
-            upcoming[1].stop()
+                file_away(bot.settings, connection, mailbox, handled, bot.clock.now())
+        except Exception:
+            if upcoming is not None:
+                upcoming.end(connection)
+            raise
+        finally:
+            if upcoming is not None:
+                upcoming.ahead.stop()  # claims go stale if the worker dies: as for a killed one
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
     with Session(bot.engine) as session:
         health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")
         session.commit()
     return report
-
-
-def _read_ahead(bot: Bot, batch: list[Fetched] | None) -> tuple[list[Fetched], ReadAhead] | None:
-    """The batch with its read-ahead thread started (mailbot.ahead); None for no batch."""
-    if batch is None:
-        return None
-    raws = [None if len(fetched.raw) > LARGE else fetched.raw for fetched in batch]
-    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws)
-    ahead.start()
-    return batch, ahead
 
 
 @dataclass(frozen=True)
@@ -136,79 +133,123 @@ class Shared:
     deadlines: Deadlines = field(default_factory=Deadlines)
 
 
+@dataclass
+class Batch:
+    """A fetched batch on its way through the pipeline, oldest message first.
+
+    `waiting` holds the messages whose turn has not come (index in the batch, the message,
+    its identity); `claimed` the rows archived ahead of their turn, still this worker's;
+    `ahead` reads those (and only those) beside the pipeline.
+    """
+
+    waiting: deque[tuple[int, Fetched, Identity]]
+    seen: set[str]  # dedupe keys archived before: such a message may be another worker's
+    ahead: ReadAhead
+    claimed: dict[int, Inbound] = field(default_factory=dict)
+
+    def end(self, engine: Engine | Connection) -> None:
+        """Stop reading ahead and give back the claims whose turn did not come."""
+        self.ahead.stop()
+        claims.give_back(engine, self.claimed.values())
+        self.claimed.clear()
+
+
+def _begin(bot: Bot, connection: Connection, fetched: list[Fetched] | None) -> Batch | None:
+    """The batch with its first group archived and claimed, and read ahead; None for none."""
+    if fetched is None:
+        return None
+    identities = [dedupe_key(one) for one in fetched]
+    with Session(connection) as session:
+        seen = archived(session, [identity.key for identity in identities])
+    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, bot.reader)
+    batch = Batch(deque(zip(range(len(fetched)), fetched, identities, strict=True)), seen, ahead)
+    fetched.clear()  # the batch holds the only references: a message goes once handled
+    _archive_ahead(bot, connection, batch)
+    ahead.start()
+    return batch
+
+
 def _process_in_order(
-    bot: Bot, shared: Shared, batch: list[Fetched], ahead: ReadAhead
+    bot: Bot, shared: Shared, batch: Batch
 ) -> tuple[list[tuple[int, Inbound]], bool]:
     """Handle messages oldest first, stopping at one another worker holds (True).
 
     The rest waits for a later pass: a correction must never be stored before the mail it
     corrects, and two workers must never store revisions of one municipality side by side.
     """
-    connection = shared.connection
-    identities = [dedupe_key(fetched) for fetched in batch]
-    with Session(connection) as session:
-        seen = archived(session, [identity.key for identity in identities])
-    claimed: dict[int, Inbound] = {}  # rows archived ahead of their turn, in groups
     handled: list[tuple[int, Inbound]] = []
-    # A message leaves the batch when its turn comes, so that process() holds the only
-    # reference to its raw bytes (25 MB for a large mail) and can let go of them.
-    batch.reverse()
-    identities.reverse()
-    for index in range(len(batch)):
-        if index not in claimed:
-            claimed |= _archive_ahead(bot, connection, index, batch, identities, seen)
-        uid, identity = batch[-1].uid, identities.pop()
+    try:
+        held = _take_turns(bot, shared, batch, handled)
+    except Exception:
+        batch.end(shared.connection)
+        raise
+    finally:
+        # A worker that dies (KeyboardInterrupt, SystemExit) keeps its claims, as one killed
+        # would: they go stale and count its death (MAX_ATTEMPTS).
+        batch.ahead.stop()
+    batch.end(shared.connection)
+    return handled, held
+
+
+def _take_turns(
+    bot: Bot, shared: Shared, batch: Batch, handled: list[tuple[int, Inbound]]
+) -> bool:
+    """Process the waiting messages in order into `handled`; True when one was held."""
+    while batch.waiting:
+        index = batch.waiting[0][0]
+        if index not in batch.claimed:
+            _archive_ahead(bot, shared.connection, batch)
+        index, fetched, identity = batch.waiting.popleft()
+        uid = fetched.uid
         # The read mail counts only for a new row: an archived row's bytes may differ.
-        inbound = process(bot, batch.pop(), identity, seen=identity.key in seen,
-                          mail=ahead.take(index), row=claimed.pop(index, None), shared=shared)
+        inbound = process(bot, fetched, identity, seen=identity.key in batch.seen,
+                          read=batch.ahead.take(index), row=batch.claimed.pop(index, None),
+                          shared=shared)
+        del fetched  # process() held the only other reference to its raw bytes
         if inbound is None:
-            claims.give_back(connection, claimed.values())
-            return handled, True
+            return True
         handled.append((uid, inbound))
-    return handled, False
+    return False
 
 
 GROUP = 32  # messages archived in one statement, ahead of their turn
 
 
-def _archive_ahead(
-    bot: Bot, connection: Connection, index: int, batch: list[Fetched],
-    identities: list[Identity], seen: set[str],
-) -> dict[int, Inbound]:
-    """Archive the messages from `index` on that were not seen before, in one statement and
-    one commit; their rows by index. (`batch` and `identities` hold the messages from `index`
-    on, in reverse.) Kept to `GROUP` messages, so their claims stay fresh until their turn.
-    """
+def _archive_ahead(bot: Bot, connection: Connection, batch: Batch) -> None:
+    """Archive the next waiting messages not seen before in one statement and one commit,
+    claimed by this worker, and have them read ahead. Kept to `GROUP` messages, so their
+    claims stay fresh until their turn."""
     group: list[tuple[int, Fetched, Identity]] = []
     size = 0
-    for offset in range(min(GROUP, len(batch))):
-        fetched, identity = batch[-1 - offset], identities[-1 - offset]
-        if identity.key in seen or not groupable(fetched):
+    for index, fetched, identity in islice(batch.waiting, GROUP):
+        if identity.key in batch.seen or not groupable(fetched):
             continue
         if group and size + len(fetched.raw) > GROUP_BYTES:
             break
-        group.append((index + offset, fetched, identity))
-        seen.add(identity.key)  # a second copy in the batch maps onto the first one's row
+        group.append((index, fetched, identity))
+        batch.seen.add(identity.key)  # a second copy in the batch maps onto the first one's row
         size += len(fetched.raw)
     if not group:
-        return {}
+        return
     with Session(connection) as session:
         rows = archive_group(session, [(fetched, identity) for _, fetched, identity in group],
                              bot.clock.now())
     if rows is None:  # another worker archived one of them meanwhile: one by one, looked up
-        return {}
-    return {position: row for (position, _, _), row in zip(group, rows, strict=True)}
+        return
+    for (index, fetched, _), row in zip(group, rows, strict=True):
+        batch.claimed[index] = row
+        batch.ahead.allow(index, fetched.raw)
 
 
 def process(
     bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True,
-    mail: MailView | None = None, row: Inbound | None = None, shared: Shared | None = None,
+    read: Read | Unread | None = None, row: Inbound | None = None, shared: Shared | None = None,
 ) -> Inbound | None:
     """Archive one message and, unless that was done before, handle it in one transaction.
 
     None when another worker holds the message right now. `seen` False skips looking for an
-    archived copy (the caller looked for the whole batch); `mail` is the fetched bytes read
-    ahead (mailbot.ahead); `row` is the message archived and claimed by the caller already
+    archived copy (the caller looked for the whole batch); `read` is the message as read ahead
+    (mailbot.ahead); `row` is the message archived and claimed by the caller already
     (`archive_group`); `shared` is what the batch shares, used instead of the engine's pool.
     """
     started = time.monotonic()
@@ -222,7 +263,7 @@ def process(
             return None
         del fetched  # inbound.raw holds the same bytes
         if not claimed:
-            mail = None  # the archived row's bytes count, not the fetched ones
+            read = None  # the archived row's bytes count, not the fetched ones
             if inbound.state in ("handled", "filed"):
                 return inbound
             if not claims.take(session, inbound, bot.clock.now(), bot.settings.claim_seconds):
@@ -242,7 +283,7 @@ def process(
         if inbound in session:
             session.expunge(inbound)
         try:
-            _handle(bot, session, inbound, mail,
+            _handle(bot, session, inbound, read,
                     shared.deadlines if shared is not None else None)
         except Exception as exc:  # the one catch-all per message: quarantine, go on
             session.rollback()
@@ -264,19 +305,25 @@ def process(
 
 
 def _handle(
-    bot: Bot, session: Session, inbound: Inbound, mail: MailView | None,
+    bot: Bot, session: Session, inbound: Inbound, read: Read | Unread | None,
     deadlines: Deadlines | None,
 ) -> None:
     if not inbound.raw:
         _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
         return
-    if mail is None:
-        mail = read(inbound.raw)
-    inbound.sender, inbound.subject = mail.sender, mail.subject[:500]
+    if read is None:
+        read = bot.reader.read(inbound.raw, bot.settings)
+    if isinstance(read, Unread):
+        _quarantine(bot, session, inbound, read.reason)
+        return
+    if read.masked is not None:
+        keep_redacted(inbound, read.masked)
+    mail = read.mail
+    inbound.sender, inbound.subject = mail.sender, read.subject[:500]
     inbound.kind = classify(mail, bot.settings)
     now = bot.clock.now()
     ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets,
-                  deadlines)
+                  deadlines, read.scans)
     outcome = dispatch(inbound.kind, ctx)
     for index, draft in enumerate(outcome.replies):
         outbox.queue(session, bot.settings, now, draft, inbound, index)
@@ -290,6 +337,11 @@ def _handle(
 
 
 def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> None:
+    if inbound.raw and not inbound.redacted:
+        # Not read (or not to the end): mask what can be found without reading it.
+        masked = mask_secret_lines(inbound.raw)
+        if masked is not None:
+            keep_redacted(inbound, masked)
     inbound.outcome, inbound.reason = "quarantined", reason[:500]
     _record(bot, session, inbound, bot.settings.imap_quarantine_folder)
 
@@ -300,6 +352,7 @@ _OUTCOME = {
     "outcome": bindparam("outcome"), "reason": bindparam("reason"),
     "target_folder": bindparam("target_folder"), "sender": bindparam("sender"),
     "subject": bindparam("subject"), "kind": bindparam("kind"),
+    "redacted": bindparam("redacted"),
 }
 # Core over the table: no ORM bulk-update step, no cache key built again for every message.
 _INBOUND = Inbound.__table__.c  # type: ignore[attr-defined]
@@ -308,41 +361,16 @@ _WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
 
 
 def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
-    """Write the outcome and what reading changed (sender, kind, a masked secret in the raw
-    bytes), and commit the whole transaction."""
+    """Write the outcome and what reading changed (sender, kind, the copy with its secrets
+    masked), and commit the whole transaction."""
     inbound.target_folder = folder
     inbound.state, inbound.handled_at = "handled", bot.clock.now()
     values = {"row": inbound.id, **{name: getattr(inbound, name) for name in _OUTCOME}}
-    if not masked(inbound):
+    if not inbound.redacted:
         session.execute(_WRITE_OUTCOME, values)
-    elif inbound.chunked:  # a typed secret was masked in a message stored in pieces
+    elif inbound.chunked:  # the masked copy of a message stored in pieces
         session.execute(_WRITE_OUTCOME, values)
-        write_masked(session, inbound)
-    else:  # a typed secret was masked
+        write_pieces(session, inbound)
+    else:  # the masked copy
         session.execute(_WRITE_OUTCOME_AND_RAW, {**values, "raw": inbound.raw})
     session.commit()
-
-
-def _file_away(
-    bot: Bot, connection: Connection, mailbox: Mailbox, handled: list[tuple[int, Inbound]]
-) -> None:
-    """Record that handled messages are filed, then move them in one batch per folder.
-
-    In this order a crash in between heals itself: the next pass finds the message still in
-    the inbox, its row filed, and moves it. (Moved first, a row would stay `handled` for good,
-    its message no longer in the inbox for any pass to find.)
-    """
-    ids = [inbound.id for _, inbound in handled]
-    with Session(connection) as session:
-        session.exec(  # type: ignore[call-overload]
-            update(Inbound)
-            .execution_options(synchronize_session=False)
-            .where(col(Inbound.id).in_(ids), col(Inbound.state) == "handled")
-            .values(state="filed", filed_at=bot.clock.now())
-        )
-        session.commit()
-    by_folder: dict[str, list[int]] = defaultdict(list)
-    for uid, inbound in handled:
-        by_folder[inbound.target_folder or bot.settings.imap_rejected_folder].append(uid)
-    for folder, uids in by_folder.items():
-        mailbox.move(uids, folder)

@@ -92,6 +92,22 @@ def headerless_blob(size: int = 4096) -> bytes:
     return bytes(out[:size])
 
 
+# Reading limits no real site would set: with them, `slow` costs seconds of CPU time to read
+# (plain and linear, only long), more than MAILBOT_READ_SECONDS=1 allows.
+SLOW_READING = {"read_seconds": 1, "read_max_part_bytes": 10**9, "read_max_form_lines": 10**8,
+                "read_max_line_chars": 10**6}
+
+
+def slow(sender: str = STRANGER, size: int = 8 * 1024 * 1024) -> bytes:
+    """Megabytes of form lines: seconds to read without limits, so it is stopped."""
+    head = _headers(sender, f"traag {sender}", "Content-Type: text/plain; charset=utf-8\r\n")
+    lines, length, n = [], 0, 0
+    while length < size:  # each line its own (no two readings of one line)
+        lines.append(b"%d. Aantal opgelegde huisverboden: %d\r\n" % (n % 10 + 1, n))
+        length, n = length + len(lines[-1]), n + 1
+    return head + b"\r\nWachtwoord: geheim-geheim\r\n" + b"".join(lines)
+
+
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "truncated-mime": truncated_mime,
     "endless-boundary": endless_boundary,

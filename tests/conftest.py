@@ -12,6 +12,7 @@ import pytest
 from mailbot import passwords
 from mailbot.clock import SystemClock
 from mailbot.pipeline import Bot
+from mailbot.worker import Reader
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres
 from tests.servers.dovecot import Dovecot, ImapAccount
@@ -60,10 +61,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture(scope="session")
+def reader() -> Iterator[Reader]:
+    """One reading worker for the session's bots (a test that stops it gets a fresh one)."""
+    shared = Reader()
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def bot(imap_account: ImapAccount, smtp_sink: SmtpSink, database_url: str) -> Iterator[Bot]:
+def bot(
+    imap_account: ImapAccount, smtp_sink: SmtpSink, database_url: str, reader: Reader
+) -> Iterator[Bot]:
     """A bot wired to Dovecot, the sink and the database, with Utrecht and Zeist registered."""
-    yield from make_bot(settings_for(imap_account, smtp_sink, database_url))
+    yield from make_bot(settings_for(imap_account, smtp_sink, database_url), reader)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from mailbot.config import Settings
 from mailbot.models import Submission
 from mailbot.pipeline import Bot
 from mailbot.render import Renderer
+from mailbot.worker import Reader
 from tests.mails import BOT, filled_form, template_text, thunderbird_reply
 
 SECRET = "kq7m-x3rt-hc9w-pa4e"
@@ -37,8 +38,10 @@ def settings_for(imap_account: Any, smtp_sink: Any, database_url: str, **extra: 
     )
 
 
-def make_bot(settings: Settings) -> Iterator[Bot]:
-    """A bot on a fresh database with Utrecht and Zeist registered, each with a secret."""
+def make_bot(settings: Settings, reader: Reader | None = None) -> Iterator[Bot]:
+    """A bot on a fresh database with Utrecht and Zeist registered, each with a secret;
+    `reader` is a reading worker to share (one per test session saves starting one per test).
+    """
     engine = db.make_engine(settings.database_url)
     db.init(engine)
     clock = FixedClock(START)
@@ -48,7 +51,11 @@ def make_bot(settings: Settings) -> Iterator[Bot]:
             orgs.add(session, clock.now(), name, "gemeente")
             orgs.add_address(session, clock.now(), name, address)
             orgs.set_secret(session, clock.now(), name, secret)
-    yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
+    if reader is None:
+        yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
+    else:
+        yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer(),
+                  reader=reader)
     engine.dispose()
 
 

@@ -6,6 +6,8 @@ catches SIGKILL); the next pass is a fresh one on the same database and mailbox.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from typing import Any
 
 import aiosmtplib
@@ -17,7 +19,7 @@ from mailbot import outbox, pipeline
 from mailbot.mail.imap import Mailbox
 from mailbot.models import Answer, Inbound, Reply, Submission
 from mailbot.pipeline import Bot, run_pass
-from tests.stories import FIGURES, reply_from, submissions
+from tests.stories import FIGURES, SECRET, reply_from, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"
 
@@ -110,11 +112,25 @@ def test_crash_after_commit_before_sending(
     assert_finished_once(bot, imap_account, smtp_sink)
 
 
+# A submission is filed as its masked copy (Mailbox.replace); with MAILBOT_KEEP_ORIGINALS,
+# as it came (Mailbox.move). Both must survive a crash at any point.
+FILING = pytest.mark.parametrize(("keep_originals", "filing"),
+                                 [(False, "replace"), (True, "move")], ids=["copy", "original"])
+
+
+def keeping(bot: Bot, keep_originals: bool) -> Bot:
+    return dataclasses.replace(
+        bot, settings=bot.settings.model_copy(update={"keep_originals": keep_originals}))
+
+
+@FILING
 def test_crash_after_commit_before_move(
-    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch,
+    keep_originals: bool, filing: str,
 ) -> None:
+    bot = keeping(bot, keep_originals)
     imap_account.append(reply_from(UTRECHT))
-    crash_once(monkeypatch, Mailbox, "move", bot)
+    crash_once(monkeypatch, Mailbox, filing, bot)
     assert imap_account.uids("INBOX") != []
 
     assert run_pass(bot).sent == 0
@@ -122,24 +138,45 @@ def test_crash_after_commit_before_move(
     assert_finished_once(bot, imap_account, smtp_sink)
 
 
+@FILING
 def test_crash_right_after_the_move_leaves_no_row_waiting_to_be_filed(
-    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch,
+    keep_originals: bool, filing: str,
 ) -> None:
     # The row is marked filed before the move: moved first, a crash here would leave it
     # "handled" for good, its message gone from the inbox for any pass to find.
+    bot = keeping(bot, keep_originals)
     imap_account.append(reply_from(UTRECHT))
-    move = Mailbox.move
+    file = getattr(Mailbox, filing)
 
-    def moved_then_killed(self: Mailbox, uids: list[int], folder: str) -> None:
-        move(self, uids, folder)
+    def filed_then_killed(self: Mailbox, items: Any, folder: str) -> None:
+        file(self, items, folder)
         raise Killed
 
     with monkeypatch.context() as patched:
-        patched.setattr(Mailbox, "move", moved_then_killed)
+        patched.setattr(Mailbox, filing, filed_then_killed)
         with pytest.raises(Killed):
             run_pass(bot)
 
     assert_finished_once(bot, imap_account, smtp_sink)
+
+
+def test_crash_between_the_copy_and_the_removal_files_one_copy(
+    bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The masked copy is in Verwerkt, the original still in the inbox: the next pass finds
+    # the copy by the original's hash, adds no second one, and removes the original.
+    imap_account.append(reply_from(UTRECHT))
+    [raw] = imap_account.fetch_all("INBOX")  # as the server keeps it (line ends and all)
+    crash_once(monkeypatch, Mailbox, "_remove", bot)
+    assert len(imap_account.uids("INBOX")) == 1 and len(imap_account.uids("Verwerkt")) == 1
+
+    assert run_pass(bot).sent == 0
+
+    assert_finished_once(bot, imap_account, smtp_sink)
+    [copy] = imap_account.fetch_all("Verwerkt")
+    assert SECRET.encode() not in copy
+    assert f"X-Mailbot-Original: sha256={hashlib.sha256(raw).hexdigest()}".encode() in copy
 
 
 def test_crash_in_the_middle_of_sending_sends_once_after_the_lease(

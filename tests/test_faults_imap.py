@@ -129,7 +129,8 @@ def test_a_uidvalidity_change_after_a_crash_before_move_answers_nothing_twice(
     raw = reply_from(UTRECHT)
     imap_account.append(raw if message_id else without_message_id(raw))
     with monkeypatch.context() as patched:
-        patched.setattr(Mailbox, "move", _crash_before_move)
+        # A submission is filed as its masked copy (Mailbox.replace).
+        patched.setattr(Mailbox, "replace", _crash_before_move)
         with pytest.raises(KeyboardInterrupt):
             run_pass(bot)
     smtp_sink.wait_for(1)  # answered before the crash; the message is still in the inbox

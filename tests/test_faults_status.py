@@ -3,6 +3,7 @@ when someone must act; one line per message, never a secret or a figure."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import Any
@@ -41,8 +42,9 @@ def test_status_is_0_after_a_healthy_pass(live_bot: Bot, imap_account: Any,
 
 def test_status_is_1_with_a_quarantined_message(live_bot: Bot, imap_account: Any,
                                                 smtp_sink: Any) -> None:
-    imap_account.append(brokenmail.nested_multiparts())
-    run_pass(live_bot)
+    imap_account.append(brokenmail.slow())
+    run_pass(dataclasses.replace(
+        live_bot, settings=live_bot.settings.model_copy(update=brokenmail.SLOW_READING)))
 
     code, output = status()
 
@@ -102,10 +104,11 @@ def test_one_log_line_per_message_without_secret_or_figures(
     figures = {**FIGURES, "1": 7919, "3": 104729}  # numbers that appear nowhere else
     imap_account.append(reply_from(UTRECHT, figures=figures))
     imap_account.append(reply_from(UTRECHT, secret="fout-fout-fout-fout", figures=figures))
-    imap_account.append(brokenmail.nested_multiparts(sender=UTRECHT))
+    imap_account.append(brokenmail.slow(sender=UTRECHT))
     caplog.set_level(logging.DEBUG, logger="mailbot")
 
-    run_pass(bot)
+    run_pass(dataclasses.replace(
+        bot, settings=bot.settings.model_copy(update=brokenmail.SLOW_READING)))
 
     ours = [r for r in caplog.records if r.name.startswith("mailbot")]
     lines = [HANDLED.match(r.getMessage()) for r in ours if r.getMessage().startswith("handled")]

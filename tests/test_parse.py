@@ -8,7 +8,7 @@ import pytest
 
 from mailbot import parse as parse_module
 from mailbot.forms import load_form
-from mailbot.parse import REMEMBERED_TEXT, Problem, parse
+from mailbot.parse import Problem, Scans, parse
 from mailbot.periods import Period
 from tests.mails import filled_form, template_text
 
@@ -168,12 +168,14 @@ def _lines_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_text_read_again_with_another_default_period_is_not_scanned_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The read-ahead thread reads a submission for its login, the pipeline for its figures.
+    # The read-ahead thread reads a submission for its login, the pipeline for its figures;
+    # the message's own Scans (made by the reading worker) serve both.
     read = _lines_read(monkeypatch)
-    text = f"Zonder periode, twee keer gelezen\n{FORM}"  # read by no other test
+    text = f"Zonder periode, twee keer gelezen\n{FORM}"
+    scans = Scans()
 
-    first = parse(text, GEMEENTE, now=NOW)
-    second = parse(text, GEMEENTE, now=NOW, default_period=H1)
+    first = parse(text, GEMEENTE, now=NOW, scans=scans)
+    second = parse(text, GEMEENTE, now=NOW, default_period=H1, scans=scans)
 
     assert len(read) == len(text.splitlines())
     assert (first.period, second.period) == (None, H1)
@@ -183,14 +185,28 @@ def test_a_text_read_again_with_another_default_period_is_not_scanned_again(
     assert first.answers == second.answers == {"1": 3} and first.answers is not second.answers
 
 
-def test_a_long_text_is_read_again_rather_than_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_read_is_kept_between_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No process-wide memory of texts: a typed secret lives as long as its message.
     read = _lines_read(monkeypatch)
-    text = FORM + "geen vraag\n" * (REMEMBERED_TEXT // 10)
+    text = filled_form("Utrecht", "k7mq-x3rt-hc9w-pa4e", {})
 
     parse(text, GEMEENTE, now=NOW)
     parse(text, GEMEENTE, now=NOW)
 
     assert len(read) == 2 * len(text.splitlines())
+
+
+def test_lines_past_the_limit_are_not_read_and_the_reading_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read = _lines_read(monkeypatch)
+    text = FORM + "".join(f"geen vraag {n}\n" for n in range(50)) + "2. Aantal: 4\n"
+
+    short = parse(text, GEMEENTE, now=NOW, scans=Scans(max_lines=20))
+
+    assert len(read) == 20 and short.cut and short.answers == {"1": 3}
+    assert parse(text, GEMEENTE, now=NOW).answers == {"1": 3, "2": 4}
+    assert not parse(text, GEMEENTE, now=NOW).cut
 
 
 def test_a_period_ends_at_midnight_on_the_first_of_july() -> None:

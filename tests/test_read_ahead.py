@@ -1,5 +1,5 @@
-"""Reading ahead (mailbot.ahead): argon2 runs beside the pipeline, once per login, and the
-pipeline's answers stay what they were."""
+"""Reading ahead (mailbot.ahead): reading and argon2 run beside the pipeline, once per login,
+only for messages this worker holds, and the pipeline's answers stay what they were."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from mailbot import outbox
-from mailbot.ahead import WINDOW, ReadAhead
+from mailbot.ahead import ReadAhead
 from mailbot.pipeline import Bot, run_pass
+from mailbot.reading import Read
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 
 
@@ -22,7 +23,11 @@ def _until(condition: Any, seconds: float = 20.0) -> None:
         time.sleep(0.01)
 
 
-def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
+def _ahead(bot: Bot) -> ReadAhead:
+    return ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, bot.reader)
+
+
+def test_the_thread_reads_what_it_is_allowed_and_checks_each_login_on_a_worker(
     bot: Bot, argon2_runs: list[str]
 ) -> None:
     raws = [
@@ -30,16 +35,25 @@ def test_the_thread_reads_the_batch_and_checks_each_login_on_a_worker(
         reply_from("huisverbod@utrecht.nl"),  # the same login: not checked twice
         reply_from("wth@zeist.nl", "Zeist", "fout-fout-fout-fout"),
         reply_from("huisverbod@utrecht.nl", "Nergenshuizen", SECRET),  # burns time ahead
-        None,  # too large: not read ahead
+        reply_from("huisverbod@utrecht.nl"),  # not allowed (another worker's): never read
     ]
-    with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
+    with _ahead(bot) as ahead:
+        for index, raw in enumerate(raws[:4]):
+            ahead.allow(index, raw)
         _until(lambda: len(argon2_runs) == 3)
-        mails = [ahead.take(index) for index in range(len(raws))]
+        reads = [ahead.take(index) for index in range(len(raws))]
 
     assert all(name.startswith("argon2") for name in argon2_runs)
-    assert [m.sender if m else None for m in mails] == [
+    assert [r.mail.sender if isinstance(r, Read) else None for r in reads] == [
         "huisverbod@utrecht.nl", "huisverbod@utrecht.nl", "wth@zeist.nl",
         "huisverbod@utrecht.nl", None]
+
+
+def test_taking_a_message_waits_for_its_reading(bot: Bot) -> None:
+    with _ahead(bot) as ahead:
+        ahead.allow(0, reply_from("huisverbod@utrecht.nl"))
+        taken = ahead.take(0)  # at once: the worker is still reading it
+    assert isinstance(taken, Read) and taken.mail.sender == "huisverbod@utrecht.nl"
 
 
 def test_a_pass_checks_each_login_once_and_answers_as_before(
@@ -60,16 +74,13 @@ def test_a_pass_checks_each_login_once_and_answers_as_before(
     assert len(smtp_sink.wait_for(5)) == 5
 
 
-def test_the_pass_waits_at_the_window_and_lets_go_of_what_it_took(bot: Bot) -> None:
-    raws = [reply_from("huisverbod@utrecht.nl", figures={"1": n}) for n in range(WINDOW + 8)]
-    with ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, raws) as ahead:
-        # The read messages it holds are what the window bounds.
-        _until(lambda: len(ahead._mails) == WINDOW)
-        time.sleep(0.1)
-        assert len(ahead._mails) == WINDOW
+def test_a_message_taken_is_let_go_of(bot: Bot) -> None:
+    with _ahead(bot) as ahead:
+        for index in range(3):
+            ahead.allow(index, reply_from("huisverbod@utrecht.nl", figures={"1": index}))
         assert ahead.take(0) is not None
-        _until(lambda: WINDOW in ahead._mails)  # one more, once one was taken
-        assert 0 not in ahead._mails and len(ahead._mails) == WINDOW
+        _until(lambda: len(ahead._reads) == 2)
+        assert 0 not in ahead._reads and ahead.take(0) is None
 
 
 def test_the_next_batch_is_read_ahead_while_the_replies_go_out(

@@ -166,7 +166,8 @@ def explain(problem: Problem, org_field: str = "Gemeente") -> str:
     """The one bullet the problem reply gives for this problem."""
     body = Renderer().mail(
         "problems.txt.j2", org_name="Utrecht", problems=(problem,), labels=LABELS, lines=(),
-        org_field=org_field, last_ended=Period.last_ended(datetime(2026, 7, 6, tzinfo=UTC)),
+        cut=False, org_field=org_field,
+        last_ended=Period.last_ended(datetime(2026, 7, 6, tzinfo=UTC)),
     ).body
     [bullet] = [line[4:] for line in body.splitlines() if line.startswith("  - ")]
     return bullet

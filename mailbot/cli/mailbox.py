@@ -66,16 +66,19 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     engine = db.make_engine(settings.database_url)
     db.init(engine)
     bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
-    if once:
-        for step in rounds.tick(bot):
-            typer.echo(step)
-        report = run_pass(bot)
-        summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
-        typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
-                   f"verzonden: {report.sent}")
-    else:
-        run_daemon(bot)
-    engine.dispose()
+    try:
+        if once:
+            for step in rounds.tick(bot):
+                typer.echo(step)
+            report = run_pass(bot)
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
+            typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
+                       f"verzonden: {report.sent}")
+        else:
+            run_daemon(bot)
+    finally:
+        bot.reader.close()
+        engine.dispose()
 
 
 def status() -> None:

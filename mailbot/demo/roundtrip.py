@@ -107,6 +107,7 @@ def _play(
     with Session(engine) as session:
         say("--- mailbot export --format csv ---")
         say(export_csv(session))
+    bot.reader.close()
     engine.dispose()
     _next_steps(directory, say)
     return True

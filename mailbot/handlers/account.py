@@ -14,7 +14,7 @@ def handle(ctx: Context) -> Outcome:
     sender = try_normalise(ctx.mail.sender)
     if sender is None:
         return Outcome("ignored", "account request without a usable sender")
-    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now)
+    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
     org = orgs.find(ctx.session, reading.org_name) if reading.org_name else None
     person = reading.person_name or ctx.mail.sender_name or None
     request, new = requests.open_request(

@@ -22,15 +22,15 @@ from sqlmodel import select
 
 from mailbot import dmarc, rounds, submissions
 from mailbot.addresses import try_normalise
-from mailbot.archive import redact
 from mailbot.auth import authenticate, record_failure
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
 from mailbot.outcome import Context, Draft, Outcome
-from mailbot.parse import Reading, parse, period_from_subject
+from mailbot.parse import Reading, Scans, parse, period_from_subject
 from mailbot.periods import Period
+from mailbot.reading import both
 
 
 def handle(ctx: Context) -> Outcome:
@@ -39,7 +39,6 @@ def handle(ctx: Context) -> Outcome:
     if sender is None:
         return Outcome("ignored", "no usable sender address")
     reading = read(ctx, load_form("gemeente"))
-    redact(ctx.inbound, reading.secret)
     if not _is_form(reading):
         return _no_form(ctx, sender)
     if not _sender_trusted(ctx, sender):
@@ -66,32 +65,33 @@ def read(ctx: Context, form: Form) -> Reading:
     # A reply to an invitation or reminder is about that round's period, written or not.
     default = rounds.period_replied_to(ctx.session, ctx.mail) or period_from_subject(
         ctx.mail.subject)
-    fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default)
+    fresh = parse(ctx.mail.fresh, form, now=ctx.now, default_period=default, scans=ctx.scans)
     if fresh.answers:
         # Our quoted form matters only for the period, when no other source gives one; reading
         # it for every mail would double the cost of the common case.
         if default is None and fresh.period_text is None:
             ours = our_quoted_form(ctx, form)
             if ours is not None and ours.period is not None:
-                return parse(ctx.mail.fresh, form, now=ctx.now, default_period=ours.period)
+                return parse(ctx.mail.fresh, form, now=ctx.now, default_period=ours.period,
+                             scans=ctx.scans)
         return fresh
     ours = our_quoted_form(ctx, form)
     if ours is None:
         return fresh
     # Typed into the quoted template (Outlook): header fields in the fresh part still count first.
-    combined = f"{ctx.mail.fresh}\n{ctx.mail.quoted}"
-    return parse(combined, form, now=ctx.now, default_period=default or ours.period)
+    return parse(both(ctx.mail), form, now=ctx.now, default_period=default or ours.period,
+                 scans=ctx.scans)
 
 
-def credentials(mail: MailView, now: datetime) -> tuple[str | None, str | None]:
+def credentials(mail: MailView, scans: Scans, now: datetime) -> tuple[str | None, str | None]:
     """The organisation name and secret `read` will most likely find, without the database:
     what the read-ahead thread checks early (a wrong guess only loses that head start)."""
     form = load_form("gemeente")
-    fresh = parse(mail.fresh, form, now=now)
+    fresh = parse(mail.fresh, form, now=now, scans=scans)
     if fresh.secret or not mail.quoted:
         return fresh.org_name, fresh.secret
-    both = parse(f"{mail.fresh}\n{mail.quoted}", form, now=now)
-    return both.org_name, both.secret
+    combined = parse(both(mail), form, now=now, scans=scans)
+    return combined.org_name, combined.secret
 
 
 # The bot's replies about figures it already received; quoting one quotes a submission.
@@ -103,7 +103,7 @@ def our_quoted_form(ctx: Context, form: Form) -> Reading | None:
     mail = ctx.mail
     if not mail.quoted or not _written_by_us(ctx) or _answers_our_report(ctx):
         return None
-    quoted = parse(mail.quoted, form, now=ctx.now)
+    quoted = parse(mail.quoted, form, now=ctx.now, scans=ctx.scans)
     return quoted if "secret" in quoted.fields else None
 
 
@@ -126,12 +126,14 @@ def _answers_our_report(ctx: Context) -> bool:
 def _no_form(ctx: Context, sender: str) -> Outcome:
     """No form filled in; say so when the only figures are in a message the person quoted."""
     form = load_form("gemeente")
-    quoted = parse(ctx.mail.quoted, form, now=ctx.now) if ctx.mail.quoted else None
+    quoted = parse(ctx.mail.quoted, form, now=ctx.now, scans=ctx.scans) if ctx.mail.quoted else None
     if _answers_our_report(ctx) and not (quoted and quoted.answers):
         # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
         return Outcome("ignored", "remark on one of our replies, no form")
-    return _reply(ctx, sender, "rejected", "no form", "no_form", "no_form.txt.j2", form=form,
-                  org_name="", period="", quoted_figures=bool(quoted and quoted.answers))
+    cut = bool(ctx.mail.cut)
+    return _reply(ctx, sender, "rejected", "no form" + _unread(ctx), "no_form", "no_form.txt.j2",
+                  form=form, org_name="", period="", quoted_figures=bool(quoted and quoted.answers),
+                  cut=cut)
 
 
 def _sender_trusted(ctx: Context, sender: str) -> bool:
@@ -167,10 +169,16 @@ def _problems(
 ) -> Outcome:
     codes = ",".join(sorted({p.code for p in reading.problems})) or "period_missing"
     labels = {q.key: q.label for q in form.questions}
-    return _reply(ctx, sender, "rejected", f"problems: {codes}", "problems", "problems.txt.j2",
-                  org_name=org.name, problems=reading.problems, labels=labels,
-                  lines=reading.lines, org_field=form.org_field,
-                  last_ended=Period.last_ended(ctx.now))
+    return _reply(ctx, sender, "rejected", f"problems: {codes}{_unread(ctx, reading)}",
+                  "problems", "problems.txt.j2", org_name=org.name, problems=reading.problems,
+                  labels=labels, lines=reading.lines, org_field=form.org_field,
+                  last_ended=Period.last_ended(ctx.now), cut=bool(ctx.mail.cut or reading.cut))
+
+
+def _unread(ctx: Context, reading: Reading | None = None) -> str:
+    """For the reason: the reader's limits the mail met (mailbot.mail.limits), if any."""
+    met = sorted(ctx.mail.cut | ({"form_lines"} if reading is not None and reading.cut else set()))
+    return f"; unread beyond limits: {','.join(met)}" if met else ""
 
 
 def _store(

@@ -19,7 +19,7 @@ def handle(ctx: Context) -> Outcome:
     acting = orgs.acting_for(ctx.session, sender)
     if not acting:
         return login_failed(ctx, sender, "wachtwoord from an unregistered address")
-    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now)
+    reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
     named = [o for o in acting if reading.org_name and o.name_key == name_key(reading.org_name)]
     replies: list[Draft] = []
     for org in named or acting:

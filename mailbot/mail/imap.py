@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +31,18 @@ class Fetched:
     uid: int
     raw: bytes
     size: int  # RFC822.SIZE; raw is b"" when the message was too large to download
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy to file in place of the message `uid` (mailbot.filing): its bytes, the header
+    line that marks it, when it arrived, and whether an earlier try may have filed it."""
+
+    uid: int
+    raw: bytes
+    marker: str
+    arrived: datetime
+    again: bool = False
 
 
 class Mailbox:
@@ -120,17 +133,52 @@ class Mailbox:
             if left:
                 self._move(left, folder)
 
+    def replace(self, copies: list[Copy], folder: str) -> None:
+        """File `copies` in `folder` in place of their originals in the configured folder:
+        append the copies, then remove the originals (a crash in between loses nothing)."""
+        if not copies:
+            return
+        self._selected()
+        self._ensure_folder(folder)
+        self._append([copy for copy in copies if not (copy.again and self._holds(folder, copy))],
+                     folder)
+        self._remove([copy.uid for copy in copies])
+
+    def _append(self, copies: list[Copy], folder: str) -> None:
+        if copies and self._has("MULTIAPPEND"):
+            self._imap.multiappend(folder, [{"msg": c.raw, "date": c.arrived} for c in copies])
+            return
+        for copy in copies:
+            self._imap.append(folder, copy.raw, msg_time=copy.arrived)
+
+    def _remove(self, uids: list[int]) -> None:
+        self._imap.delete_messages(uids, silent=True)
+        self._expunge(uids)
+
+    def _holds(self, folder: str, copy: Copy) -> bool:
+        """Whether `folder` holds a copy with this marker (a retry after a crash)."""
+        name, _, value = copy.marker.partition(": ")
+        self._imap.select_folder(folder, readonly=True)
+        try:
+            return bool(self._imap.search(["HEADER", name, value]))
+        finally:
+            self._imap.select_folder(self._settings.imap_folder)
+            self._forget_exists()
+
+    def _expunge(self, uids: list[int]) -> None:
+        if self._has("UIDPLUS"):
+            self._imap.uid_expunge(uids)
+        else:
+            # Without UIDPLUS this also expunges messages someone else marked \Deleted.
+            self._imap.expunge()
+
     def _move(self, uids: list[int], folder: str) -> None:
         if self._has("MOVE"):
             self._imap.move(uids, folder)
             return
         self._imap.copy(uids, folder)
         self._imap.delete_messages(uids, silent=True)
-        if self._has("UIDPLUS"):
-            self._imap.uid_expunge(uids)
-        else:
-            # Without UIDPLUS this also expunges messages someone else marked \Deleted.
-            self._imap.expunge()
+        self._expunge(uids)
 
     def can_idle(self) -> bool:
         """True when the server pushes new mail (IDLE); else the caller polls."""

@@ -1,0 +1,77 @@
+"""Reading one message: what a person sees in it, its texts read as a form, and the copy of
+it that may be kept, every typed secret masked.
+
+Everything here is pure and costs time linear in the mail, within the reader's limits
+(mailbot.mail.limits). It runs in the reading worker (mailbot.worker), where a hang in a
+pattern or in C code is stopped; the daemon only gets the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailbot.forms import load_form
+from mailbot.mail.large import LARGE
+from mailbot.mail.limits import Limits
+from mailbot.mail.message import MailView, read_parsed
+from mailbot.masking import Masker, masked_copy, secrets_in
+from mailbot.parse import Scan, Scans
+
+
+@dataclass(frozen=True)
+class Read:
+    """A message read: its view, its texts read as the municipal form, and what may be
+    kept of it: the raw message and its subject with every typed secret masked (`masked`
+    None when no secret was typed, `subject` as the view has it then)."""
+
+    mail: MailView
+    scans: Scans
+    masked: bytes | None = None
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A message the worker could not read within its limits; `reason` says which."""
+
+    reason: str
+
+
+def read_message(raw: bytes, limits: Limits) -> Read:
+    """Read `raw`, and each text a handler may read as a form as the municipal form.
+
+    Every mail is read as that form first (the police form only once a police unit has
+    logged in with its secret, which no stranger can make happen)."""
+    mail, message = read_parsed(raw, limits)
+    secrets = secrets_in(message, limits)
+    whole = message if len(raw) <= LARGE else None  # a large one was read without attachments
+    del message
+    scans = Scans(limits.form_lines)
+    form = load_form("gemeente")
+    fresh = scans.of(mail.fresh, form)
+    # A form filled in above the quote with its secret and period is all a handler reads;
+    # else it may read the quoted message, or both together (mailbot.handlers.submission).
+    complete = fresh.answers and {"secret", "period"} <= _filled(fresh)
+    if not complete:
+        for text in form_texts(mail):
+            scans.of(text, form)
+    if not secrets:
+        return Read(mail, scans, None, mail.subject)
+    masked = masked_copy(raw, secrets, limits, whole)
+    return Read(mail, scans, masked, Masker(secrets).text(mail.subject))
+
+
+def _filled(found: Scan) -> set[str]:
+    return {name for name, field in found.fields.items() if field.value}
+
+
+def form_texts(mail: MailView) -> tuple[str, ...]:
+    """The texts a handler reads as a form: the person's own, the quoted message, and both."""
+    if not mail.quoted:
+        return (mail.fresh,)
+    return (mail.fresh, mail.quoted, both(mail))
+
+
+def both(mail: MailView) -> str:
+    """The person's own text and the quoted message as one text (typed into the quote)."""
+    return f"{mail.fresh}\n{mail.quoted}"
