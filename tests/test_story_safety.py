@@ -152,26 +152,46 @@ def test_no_secret_in_plain_text_in_the_database_or_the_log(
     assert "7919" not in logged  # nor a figure
 
 
+OUR_HOST = "mx.huisverbod.test"
+
+
+def _arrived(border: str | None, forged: str | None) -> bytes:
+    """A reply as it reaches the mailbox: the forger's own headers first in what it sent, the
+    border host's Authentication-Results and Received prepended on the way in."""
+    raw = reply_from(UTRECHT)
+    if forged is not None:
+        raw = f"Authentication-Results: {forged}\r\n".encode() + raw
+    received = ("Received: from mail.example.net (mail.example.net [192.0.2.7])\r\n"
+                f"\tby {OUR_HOST} (Postfix) with ESMTPS id 4Xk2;\r\n"
+                "\tMon, 6 Jul 2026 11:30:02 +0200\r\n")
+    if border is not None:
+        received = f"Authentication-Results: {border}\r\n{received}"
+    return received.encode() + raw
+
+
 @pytest.mark.parametrize(
-    ("results", "stored"),
+    ("border", "forged", "stored"),
     [
-        ("mx.huisverbod.test; dkim=pass header.d=utrecht.nl; dmarc=pass header.from=utrecht.nl",
-         True),
-        ("mx.huisverbod.test; dmarc=fail header.from=utrecht.nl", False),
-        ("evil.example; dmarc=pass header.from=utrecht.nl", False),  # untrusted authserv-id
-        (None, False),
+        (f"{OUR_HOST};\r\n\tdkim=pass header.d=utrecht.nl;\r\n\tdmarc=pass header.from=utrecht.nl",
+         None, True),
+        (f"{OUR_HOST}; dmarc=fail header.from=utrecht.nl", None, False),
+        (None, "evil.example; dmarc=pass header.from=utrecht.nl", False),
+        (None, None, False),
+        (None, "=?utf-8?q?mx=2Ehuisverbod=2Etest?=; dmarc=pass header.from=utrecht.nl", False),
+        (f"{OUR_HOST}; spf=pass smtp.mailfrom=utrecht.nl; dmarc=pass", None, False),
+        (f"{OUR_HOST}; dmarc=fail (p=reject) header.from=utrecht.nl",
+         f"{OUR_HOST}; dmarc=pass header.from=utrecht.nl", False),
     ],
-    ids=["trusted-pass", "trusted-fail", "untrusted-pass", "no-header"],
+    ids=["trusted-pass", "trusted-fail", "untrusted-pass", "no-header", "encoded-authserv-id",
+         "pass-without-header-from", "forged-pass-under-our-fail"],
 )
 def test_dmarc_policy_trusts_only_our_border_host(
-    bot: Bot, imap_account: Any, smtp_sink: Any, results: str | None, stored: bool
+    bot: Bot, imap_account: Any, smtp_sink: Any, border: str | None, forged: str | None,
+    stored: bool,
 ) -> None:
     strict = dataclasses.replace(bot, settings=bot.settings.model_copy(
-        update={"require_dmarc": True, "authserv_id": "mx.huisverbod.test"}))
-    raw = reply_from(UTRECHT)
-    if results is not None:
-        raw = f"Authentication-Results: {results}\r\n".encode() + raw
-    imap_account.append(raw)
+        update={"require_dmarc": True, "authserv_id": OUR_HOST}))
+    imap_account.append(_arrived(border, forged))
     run_pass(strict)
     [sent] = smtp_sink.wait_for(1)
     assert (len(submissions(bot)) == 1) is stored

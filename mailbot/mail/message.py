@@ -50,6 +50,8 @@ class MailView:
     fresh: str
     quoted: str
     quoted_from: str = ""  # who the quote header names as the quoted message's writer
+    # Authentication-Results as they arrived (unfolded, no RFC 2047 decoding), top first.
+    authentication_results: tuple[str, ...] = ()
 
 
 def read(raw: bytes) -> MailView:
@@ -77,6 +79,7 @@ def read(raw: bytes) -> MailView:
         fresh=parts.fresh,
         quoted=parts.quoted,
         quoted_from=parts.quoted_from,
+        authentication_results=tuple(headers.get("authentication-results", ())),
     )
 
 
