@@ -304,7 +304,7 @@ async def _connect(settings: Settings) -> aiosmtplib.SMTP:
     )
     await smtp.connect()
     if settings.smtp_user:
-        await smtp.login(settings.smtp_user, settings.smtp_password)
+        await smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
     return smtp
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bench.fault_injection import Daemon, daemon_env
@@ -168,7 +169,7 @@ def three_messages(account: ImapAccount) -> Settings:
     for n in range(3):
         account.append(f"From: a@b.nl\r\nSubject: {n}\r\n\r\nx\r\n".encode())
     return Settings(imap_host=account.host, imap_port=account.port, imap_user=account.user,
-                    imap_password=account.password, imap_security="none")
+                    imap_password=SecretStr(account.password), imap_security="none")
 
 
 def test_fetching_messages_another_worker_filed_meanwhile_skips_them(
