@@ -34,6 +34,7 @@ _WRITTEN = ("from", "sender", "to", "cc", "subject", "date", "in-reply-to", "ref
             "mime-version", "content-type", "content-transfer-encoding")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_HASH_SUFFIX = re.compile(r" [0-9a-f]{64}\Z")
 
 
 class Identity(NamedTuple):
@@ -45,11 +46,13 @@ class Identity(NamedTuple):
 
 
 def dedupe_key(fetched: Fetched) -> Identity:
-    """(key, content hash, message id): the key is the Message-ID when there is one, else a
-    hash of what the sender wrote (headers added by relays left out).
+    """(key, content hash, message id): the key is a hash of what the sender wrote (headers
+    added by relays left out), after the Message-ID when there is one.
 
     A second delivered copy or a re-fetch after a UIDVALIDITY change keeps its Message-ID and
-    its written content, so it maps onto the row that is already there. A message too large to
+    its written content, so it maps onto the row that is already there. A mail that reuses
+    another's Message-ID with other content is a message of its own: a forger who knows a
+    Message-ID cannot have the real mail taken for a copy of theirs. A message too large to
     download is known only by where it lies.
     """
     raw = fetched.raw
@@ -60,9 +63,23 @@ def dedupe_key(fetched: Fetched) -> Identity:
     blank = _BLANK_LINE.search(raw, 0, 65536)
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:blank.end() if blank else 65536])
     message_id = _message_id(headers.get("Message-ID"))
+    written = _written_hash(raw, headers)
     if message_id:
-        return Identity(f"mid:{message_id}", content_hash, message_id)
-    return Identity(f"sha:{_written_hash(raw, headers)}", content_hash, None)
+        return Identity(f"mid:{message_id} {written}", content_hash, message_id)
+    return Identity(f"sha:{written}", content_hash, None)
+
+
+def _earlier(key: str) -> str | None:
+    """The key releases before this one gave the same message: `mid:` and the Message-ID
+    alone. A row archived under it still stands for its message (a re-fetch of a mail that
+    was archived then must not be handled twice); new rows never get one."""
+    written = _HASH_SUFFIX.search(key) if key.startswith("mid:") else None
+    return key[:written.start()] if written else None
+
+
+def _keys(key: str) -> list[str]:
+    """The key and, for a key with a Message-ID, the one an earlier release gave."""
+    return [key] if (earlier := _earlier(key)) is None else [key, earlier]
 
 
 def _written_hash(raw: bytes, headers: Message) -> str:
@@ -85,10 +102,13 @@ def _message_id(value: object) -> str | None:
 
 
 def archived(session: Session, keys: list[str]) -> set[str]:
-    """Which of these dedupe keys have an archived row: one query for a whole batch."""
+    """Which of these dedupe keys have an archived row (also under the key an earlier release
+    gave): one query for a whole batch."""
     if not keys:
         return set()
-    return set(session.exec(select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(keys))))
+    wanted = {each: key for key in keys for each in _keys(key)}
+    found = session.exec(select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(wanted)))
+    return {wanted[key] for key in found}
 
 
 def archive(
@@ -103,7 +123,9 @@ def archive(
     """
     key, content_hash, message_id = identity or dedupe_key(fetched)
     if seen:
-        existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
+        # The current key first: a row under the earlier one is only there from before.
+        rows = session.exec(select(Inbound).where(col(Inbound.dedupe_key).in_(_keys(key))))
+        existing = min(rows, key=lambda row: row.dedupe_key != key, default=None)
         if existing is not None:
             return existing, False
     inbound = _claimed_row(fetched, Identity(key, content_hash, message_id), now)

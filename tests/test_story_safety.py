@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import email
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from mailbot import passwords
-from mailbot.models import AuditEvent, Inbound
+from mailbot.models import AuditEvent, Inbound, Reply
 from mailbot.pipeline import Bot, run_pass
 from tests.mails import simple_mail
 from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
@@ -198,3 +200,31 @@ def test_dmarc_policy_trusts_only_our_border_host(
     assert ("bevestiging" in sent.message["Subject"]) is stored
     if not stored:
         assert SEED_ANSWER in sent.message.get_content()
+
+
+def _with_message_id(raw: bytes, message_id: str) -> bytes:
+    """The mail as a forger's script sends it: its own content under someone else's id."""
+    return re.sub(rb"Message-ID: [^\r\n]*", f"Message-ID: {message_id}".encode(), raw, count=1)
+
+
+def test_a_forged_mail_with_a_real_mails_message_id_is_a_message_of_its_own(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    real = reply_from(UTRECHT)
+    message_id = email.message_from_bytes(real)["Message-ID"]
+    # The forger's mail takes the Message-ID first: the real mail is not taken for its copy.
+    imap_account.append(_with_message_id(simple_mail(UTRECHT, "HELP"), message_id))
+    imap_account.append(real)
+    assert run_pass(bot).outcomes == {"processed": 2}
+
+    assert len(submissions(bot)) == 1
+    with Session(bot.engine) as session:
+        assert sorted(reply.kind for reply in session.exec(select(Reply))) == [
+            "confirmation", "help"]
+
+    # And the other way round: a forged submission under the stored one's id is read too.
+    wrong = reply_from(UTRECHT, secret="fout-fout-fout-fout")
+    imap_account.append(_with_message_id(wrong, message_id))
+    assert run_pass(bot).outcomes == {"rejected": 1}
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Inbound)).all()) == 3
