@@ -62,7 +62,7 @@ def now() -> datetime:
 def flush(settings: Settings) -> None:
     """Try to send what the command queued; the daemon retries whatever could not go now."""
     engine = db.make_engine(settings.database_url)
-    report = outbox.flush(engine, settings, now())
+    report = outbox.flush(engine, settings, now(), SystemClock())
     engine.dispose()
     if report.deferred:
         echo(f"Let op: {report.deferred} e-mail(s) wachten in de uitgaande post", err=True)
