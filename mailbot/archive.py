@@ -32,24 +32,30 @@ from mailbot.models import Inbound, InboundChunk
 # Delivered-To, Authentication-Results ...): two deliveries of one message differ only there.
 _WRITTEN = ("from", "sender", "to", "cc", "subject", "date", "in-reply-to", "references",
             "mime-version", "content-type", "content-transfer-encoding")
+COPY_OF = "X-Mailbot-Original"  # names, in a filed masked copy, the dedupe key of its original
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_HASH_SUFFIX = re.compile(r" [0-9a-f]{64}\Z")
 
 
 class Identity(NamedTuple):
-    """What a message is known by in the archive."""
+    """What a message is known by in the archive; `copy_of` is the key of the mail this one is
+    the filed, masked copy of (mailbot.filing), when it says so."""
 
     key: str
     content_hash: str
     message_id: str | None
+    copy_of: str | None = None
 
 
 def dedupe_key(fetched: Fetched) -> Identity:
-    """(key, content hash, message id): the key is the Message-ID when there is one, else a
-    hash of what the sender wrote (headers added by relays left out).
+    """(key, content hash, message id): the key is a hash of what the sender wrote (headers
+    added by relays left out), after the Message-ID when there is one.
 
     A second delivered copy or a re-fetch after a UIDVALIDITY change keeps its Message-ID and
-    its written content, so it maps onto the row that is already there. A message too large to
+    its written content, so it maps onto the row that is already there. A mail that reuses
+    another's Message-ID with other content is a message of its own: a forger who knows a
+    Message-ID cannot have the real mail taken for a copy of theirs. A message too large to
     download is known only by where it lies.
     """
     raw = fetched.raw
@@ -60,9 +66,31 @@ def dedupe_key(fetched: Fetched) -> Identity:
     blank = _BLANK_LINE.search(raw, 0, 65536)
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:blank.end() if blank else 65536])
     message_id = _message_id(headers.get("Message-ID"))
+    written = _written_hash(raw, headers)
+    copy_of = _message_id(headers.get(COPY_OF))
     if message_id:
-        return Identity(f"mid:{message_id}", content_hash, message_id)
-    return Identity(f"sha:{_written_hash(raw, headers)}", content_hash, None)
+        return Identity(f"mid:{message_id} {written}", content_hash, message_id, copy_of)
+    return Identity(f"sha:{written}", content_hash, None, copy_of)
+
+
+def _earlier(key: str) -> str | None:
+    """The key releases before this one gave the same message: `mid:` and the Message-ID
+    alone. A row archived under it still stands for its message (a re-fetch of a mail that
+    was archived then must not be handled twice); new rows never get one."""
+    written = _HASH_SUFFIX.search(key) if key.startswith("mid:") else None
+    return key[:written.start()] if written else None
+
+
+def _keys(identity: Identity) -> list[str]:
+    """The keys a message's row may be under: its own; for a key with a Message-ID, the one
+    an earlier release gave; for a filed copy, its original's (a copy dragged back into the
+    inbox is that mail, not a new one). New rows are only ever stored under the first."""
+    keys = [identity.key]
+    if (earlier := _earlier(identity.key)) is not None:
+        keys.append(earlier)
+    if identity.copy_of is not None:
+        keys.append(identity.copy_of)
+    return keys
 
 
 def _written_hash(raw: bytes, headers: Message) -> str:
@@ -84,11 +112,14 @@ def _message_id(value: object) -> str | None:
     return text[:500] or None
 
 
-def archived(session: Session, keys: list[str]) -> set[str]:
-    """Which of these dedupe keys have an archived row: one query for a whole batch."""
-    if not keys:
+def archived(session: Session, identities: list[Identity]) -> set[str]:
+    """The keys of these messages that have an archived row (also under another of their
+    `_keys`): one query for a whole batch."""
+    if not identities:
         return set()
-    return set(session.exec(select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(keys))))
+    wanted = {each: identity.key for identity in identities for each in _keys(identity)}
+    found = session.exec(select(Inbound.dedupe_key).where(col(Inbound.dedupe_key).in_(wanted)))
+    return {wanted[key] for key in found}
 
 
 def archive(
@@ -101,12 +132,15 @@ def archive(
     so archiving and claiming cost one commit. `identity` is `dedupe_key(fetched)` when the
     caller has it; `seen` is False when `archived` found no row for it.
     """
-    key, content_hash, message_id = identity or dedupe_key(fetched)
+    identity = identity or dedupe_key(fetched)
+    key = identity.key
     if seen:
-        existing = session.exec(select(Inbound).where(Inbound.dedupe_key == key)).first()
+        # The current key first: a row under another one is only there from before.
+        rows = session.exec(select(Inbound).where(col(Inbound.dedupe_key).in_(_keys(identity))))
+        existing = min(rows, key=lambda row: row.dedupe_key != key, default=None)
         if existing is not None:
             return existing, False
-    inbound = _claimed_row(fetched, Identity(key, content_hash, message_id), now)
+    inbound = _claimed_row(fetched, identity, now)
     chunked = inbound.chunked
     # A Core INSERT, not the session's unit of work: this runs for every mail. The object
     # stays out of the session; the pipeline writes what handling changes (`_record`).

@@ -7,13 +7,19 @@ import re
 from email.message import Message
 from email.policy import compat32
 
+from mailbot.addresses import try_normalise
+
 _RECIPIENT = re.compile(r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^>\s]+)>?",
                         re.I | re.M)
 _ACTION = re.compile(r"^action\s*:\s*(\w+)", re.I | re.M)
 
 
 def failed_recipients(raw: bytes) -> list[str]:
-    """Addresses a delivery report says failed (action failed), lower-cased, without repeats."""
+    """Addresses a delivery report says failed (action failed), normalised, without repeats.
+
+    Anything that is not a valid address (a forged report may carry escape sequences) is left
+    out: it is recorded and shown to the admin, and could never have been one of ours.
+    """
     message = email.message_from_bytes(raw, policy=compat32)
     found: list[str] = []
     for part in message.walk():
@@ -23,9 +29,10 @@ def failed_recipients(raw: bytes) -> list[str]:
             actions = _ACTION.findall(block)
             if actions and actions[0].lower() != "failed":
                 continue
-            for address in _RECIPIENT.findall(block):
-                if address.lower() not in found:
-                    found.append(address.lower())
+            for written in _RECIPIENT.findall(block):
+                address = try_normalise(written)
+                if address is not None and address not in found:
+                    found.append(address)
     return found
 
 

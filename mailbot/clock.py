@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -32,3 +33,15 @@ class FixedClock:
     def advance(self, **delta: float) -> None:
         """Move forward, e.g. `advance(hours=1)`."""
         self.current += timedelta(**delta)
+
+
+@dataclass
+class RunningClock:
+    """A clock that shows `start` when made and runs on with real time from there: for a step
+    that was handed the moment it began and must know how late it is later on."""
+
+    start: datetime
+    _started: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._started)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -23,16 +23,20 @@ def _config_file() -> Path:
 
 
 class Settings(BaseSettings):
-    """Everything the bot can be told; the names are part of the external contract."""
+    """Everything the bot can be told; the names are part of the external contract.
+
+    Passwords are `SecretStr` and the database URL (which may hold one) is left out of the
+    repr, so that no log line, traceback or printed Settings shows them.
+    """
 
     model_config = SettingsConfigDict(env_prefix="MAILBOT_", extra="ignore")
 
-    database_url: str = "sqlite:///mailbot.db"
+    database_url: str = Field(default="sqlite:///mailbot.db", repr=False)
 
     imap_host: str = "localhost"
     imap_port: int = 143
     imap_user: str = ""
-    imap_password: str = ""
+    imap_password: SecretStr = SecretStr("")
     imap_security: Security = "starttls"
     imap_folder: str = "INBOX"
     imap_done_folder: str = "Verwerkt"
@@ -45,7 +49,7 @@ class Settings(BaseSettings):
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: SecretStr = SecretStr("")
     smtp_security: Security = "none"
     # Replies sent at once over this many connections, each address's in order over one of
     # them; a server that takes fewer gets fewer.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from mailbot import formulas
 from mailbot.forms import KINDS, load_form
 from mailbot.models import Organisation
 from mailbot.progress import Progress
@@ -102,11 +103,11 @@ def rows_for(session: Session, selection: Selection) -> tuple[list[str], list[Ro
 
 
 def to_csv(header: Iterable[str], rows: Iterable[Row]) -> str:
-    """CSV text with a header row and \\n line endings."""
+    """CSV text with a header row and \\n line endings; no cell can run as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(tuple(map(formulas.defuse, row)) for row in rows)
     return out.getvalue()
 
 

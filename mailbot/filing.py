@@ -4,8 +4,9 @@ A message whose archived copy had secrets masked (`Inbound.redacted`) is filed a
 the copy is appended to the folder, then the original is removed from the inbox. A crash in
 between leaves both, never neither: the next pass finds the original again and appends the
 copy only when the folder does not hold it yet (each copy names the original it replaces in
-an `X-Mailbot-Original` header). `MAILBOT_KEEP_ORIGINALS` files the originals instead, for a
-site that must keep mail as it came; the database keeps only the masked copy either way.
+an `X-Mailbot-Original` header: its key in the archive). `MAILBOT_KEEP_ORIGINALS` files the
+originals instead, for a site that must keep mail as it came; the database keeps only the
+masked copy either way.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from datetime import datetime
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col
 
-from mailbot.archive import full_raw
+from mailbot.archive import COPY_OF, full_raw
 from mailbot.config import Settings
 from mailbot.mail.imap import Copy, Mailbox
 from mailbot.models import Inbound
-
-MARKER = "X-Mailbot-Original"
 
 
 def file_away(
@@ -60,7 +59,8 @@ def file_away(
 
 
 def _copy(session: Session, uid: int, inbound: Inbound, again: bool) -> Copy:
-    """The masked copy that replaces the message `uid`, marked with the original's hash."""
-    marker = f"{MARKER}: sha256={inbound.content_hash}"
+    """The masked copy that replaces the message `uid`, marked with the original's key (so
+    that a copy dragged back into the inbox is known as that mail)."""
+    marker = f"{COPY_OF}: {inbound.dedupe_key}"
     raw = inbound.raw or full_raw(session, inbound)
     return Copy(uid, f"{marker}\r\n".encode() + raw, marker, inbound.received_at, again)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailbot import milestones
+from mailbot.clock import Clock, RunningClock
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
 from mailbot.db import full_row, insert_values
@@ -115,12 +116,16 @@ class FlushReport:
     failed: int = 0
 
 
-def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> FlushReport:
+def flush(
+    engine: Engine | Connection, settings: Settings, now: datetime, clock: Clock | None = None,
+) -> FlushReport:
     """Send every due reply, over up to `smtp_connections` SMTP connections at once; failures
     are recorded, never raised.
 
     Replies that failed for good since the last flush are first told to the admins. `engine`
     may be a connection the caller holds, used for every transaction instead of the pool.
+    `now` is when the flush starts; `clock` tells the time later on, when each chunk of
+    replies is taken (by default it runs on from `now` with real time).
     """
     _tell_admins(engine, settings, now)
     with _each_statement_committed(engine) as connection, \
@@ -133,7 +138,7 @@ def flush(engine: Engine | Connection, settings: Settings, now: datetime) -> Flu
         if not due:
             return FlushReport()
         session.expunge_all()  # each attempt is written by `_save`, not by a flush
-        report = asyncio.run(_send_all(session, settings, now, due))
+        report = asyncio.run(_send_all(session, settings, now, due, clock or RunningClock(now)))
         session.commit()
     return report
 
@@ -159,7 +164,7 @@ CLAIM_CHUNK = 50  # replies claimed per UPDATE; a dead sender holds at most this
 
 
 async def _send_all(
-    session: Session, settings: Settings, now: datetime, due: list[Reply]
+    session: Session, settings: Settings, now: datetime, due: list[Reply], clock: Clock,
 ) -> FlushReport:
     """Send `due` over up to `smtp_connections` connections at once ("lanes").
 
@@ -179,7 +184,8 @@ async def _send_all(
             lanes = [smtp for smtp in lanes if smtp.is_connected]
             if not lanes:
                 break
-            mine = _claim(session, due[start:start + CLAIM_CHUNK], now, lease)
+            # The lease counts from the taking: the chunks before may have taken long.
+            mine = _claim(session, due[start:start + CLAIM_CHUNK], clock.now(), lease)
             results = await asyncio.gather(*(
                 _send_lane(session, settings, now, smtp, replies, tally)
                 for smtp, replies in zip(lanes, _by_recipient(mine, len(lanes)), strict=True)
@@ -304,7 +310,7 @@ async def _connect(settings: Settings) -> aiosmtplib.SMTP:
     )
     await smtp.connect()
     if settings.smtp_user:
-        await smtp.login(settings.smtp_user, settings.smtp_password)
+        await smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
     return smtp
 
 

@@ -160,7 +160,7 @@ def _begin(bot: Bot, connection: Connection, fetched: list[Fetched] | None) -> B
         return None
     identities = [dedupe_key(one) for one in fetched]
     with Session(connection) as session:
-        seen = archived(session, [identity.key for identity in identities])
+        seen = archived(session, identities)
     ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, bot.reader)
     batch = Batch(deque(zip(range(len(fetched)), fetched, identities, strict=True)), seen, ahead)
     fetched.clear()  # the batch holds the only references: a message goes once handled

@@ -26,7 +26,7 @@ LONGEST_BACKOFF = 60.0
 def send(bot: Bot) -> None:
     """Send what is due in the outbox (retries included)."""
     try:
-        outbox.flush(bot.engine, bot.settings, bot.clock.now())
+        outbox.flush(bot.engine, bot.settings, bot.clock.now(), bot.clock)
     except Exception:
         log.exception("outbox flush failed, will retry")
 

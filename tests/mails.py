@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email import message_from_string
 from email.message import EmailMessage
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, make_msgid
 
 from mailbot.forms import load_form
@@ -64,3 +69,30 @@ def simple_mail(sender: str, subject: str, body: str = "", **headers: str) -> by
         message[name.replace("_", "-")] = value
     message.set_content(body or "\n", charset="utf-8")
     return message.as_bytes()
+
+
+def postfix_bounce(recipients: list[str], to: str = BOT) -> bytes:
+    """A delivery report as Postfix writes it (RFC 3464): a note, the status, the headers."""
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = "MAILER-DAEMON@mail.example.net (Mail Delivery System)"
+    report["To"] = to
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Date"] = format_datetime(datetime(2026, 7, 6, 9, 50, tzinfo=UTC))
+    report["Message-ID"] = make_msgid(domain="mail.example.net")
+    report["Auto-Submitted"] = "auto-replied"
+    report.attach(MIMEText("This is the mail system at host mail.example.net.\n\n"
+                           "I'm sorry to have to inform you that your message could not\n"
+                           "be delivered to one or more recipients.\n", "plain", "us-ascii"))
+    status = MIMEBase("message", "delivery-status")
+    blocks = ["Reporting-MTA: dns; mail.example.net\nX-Postfix-Queue-ID: 4Xk2Lq0Xz1z9t\n"
+              "Arrival-Date: Mon,  6 Jul 2026 11:49:58 +0200 (CEST)\n"]
+    blocks += [f"Final-Recipient: rfc822; {address}\nOriginal-Recipient: rfc822;{address}\n"
+               f"Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <{address}>:"
+               " Recipient address rejected: User unknown\n" for address in recipients]
+    status.set_payload([message_from_string(block) for block in blocks])
+    report.attach(status)
+    headers = MIMEBase("text", "rfc822-headers")
+    headers.set_payload(f"From: {to}\nTo: {recipients[0] if recipients else ''}\n"
+                        "Subject: Monitoringsysteem Huisverbod: gegevens 2026-H1\n")
+    report.attach(headers)
+    return report.as_bytes(policy=compat32.clone(linesep="\r\n"))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import event
 from sqlmodel import Session, select
 
@@ -32,7 +33,7 @@ def settings_for(imap_account: Any, smtp_sink: Any, database_url: str, **extra: 
     return Settings(
         database_url=database_url,
         imap_host=imap_account.host, imap_port=imap_account.port, imap_user=imap_account.user,
-        imap_password=imap_account.password, imap_security="none",
+        imap_password=SecretStr(imap_account.password), imap_security="none",
         smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
         from_address=BOT, admin_addresses=[ADMIN], **extra,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.bounces import failed_recipients
+from tests.mails import postfix_bounce
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real-mail"
 
@@ -28,3 +29,9 @@ def test_failed_recipients_of_real_reports(name: str, expected: list[str]) -> No
 def test_postfix_report_names_final_and_original_recipient() -> None:
     raw = (FIXTURES / "sisimai-set-of-emails/lhost-postfix-01.eml").read_bytes()
     assert "kijitora@example.org" in failed_recipients(raw)
+
+
+def test_only_valid_addresses_are_taken_from_a_report() -> None:
+    raw = postfix_bounce(["\x1b]0;gehackt\x07@utrecht.nl", "Huisverbod@Utrecht.NL",
+                          "geen-adres", "wth@zeist.nl"])
+    assert failed_recipients(raw) == ["huisverbod@utrecht.nl", "wth@zeist.nl"]

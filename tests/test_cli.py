@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from mailbot import db
 from mailbot.cli import app
+from mailbot.config import Settings
 from mailbot.models import Address, Secret
 
 runner = CliRunner()
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -136,3 +143,28 @@ def test_status_needs_an_operator_before_the_first_pass(cli_db: str) -> None:
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 1
     assert "nog nooit" in result.output and "AANDACHT" in result.output
+
+
+def test_settings_never_show_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
+    monkeypatch.setenv("MAILBOT_SMTP_PASSWORD", "smtp-wachtwoord")
+    settings = Settings(database_url="postgresql+psycopg://mailbot:db-wachtwoord@db/mailbot",
+                        imap_password="imap-wachtwoord")  # type: ignore[arg-type]
+    shown = f"{settings!r} {settings}"
+    for password in ("smtp-wachtwoord", "db-wachtwoord", "imap-wachtwoord"):
+        assert password not in shown
+    assert settings.imap_password.get_secret_value() == "imap-wachtwoord"
+    assert settings.smtp_password.get_secret_value() == "smtp-wachtwoord"
+
+
+def test_a_crash_prints_no_local_variables(tmp_path: Path) -> None:
+    # A database that cannot be reached: `mailbot init` fails with a traceback.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAILBOT_")}
+    env |= {"MAILBOT_CONFIG": "/nonexistent/mailbot.toml",
+            "MAILBOT_DATABASE_URL": "postgresql+psycopg://mailbot:db-wachtwoord@127.0.0.1:1/x",
+            "MAILBOT_IMAP_PASSWORD": "imap-wachtwoord", "COLUMNS": "200"}
+    result = subprocess.run([sys.executable, "-m", "mailbot", "init"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "OperationalError" in output
+    assert "imap-wachtwoord" not in output and "db-wachtwoord" not in output

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bench.fault_injection import Daemon, daemon_env
@@ -86,12 +87,14 @@ def test_two_copies_of_one_message_make_one_submission_and_one_reply(
     assert len(imap_account.uids("Verwerkt")) == 2  # both copies filed
 
 
-def test_a_message_without_message_id_delivered_twice_by_the_mta_is_one_submission(
-    bot: Bot, imap_account: ImapAccount, smtp_sink: Any
+@pytest.mark.parametrize("message_id", [True, False], ids=["with-message-id", "without"])
+def test_a_message_delivered_twice_by_the_mta_is_one_submission(
+    bot: Bot, imap_account: ImapAccount, smtp_sink: Any, message_id: bool
 ) -> None:
     # Each delivery adds its own Return-Path, Delivered-To and Received (with a queue id and
     # a time), so the two copies differ in their bytes; what the sender wrote is the same.
-    raw = without_message_id(reply_from(UTRECHT))
+    raw = reply_from(UTRECHT)
+    raw = raw if message_id else without_message_id(raw)
     imap_account.deliver_lmtp(raw, mail_from=UTRECHT)
     imap_account.deliver_lmtp(raw, mail_from=UTRECHT)
     first, second = imap_account.fetch_all()
@@ -169,7 +172,7 @@ def three_messages(account: ImapAccount) -> Settings:
     for n in range(3):
         account.append(f"From: a@b.nl\r\nSubject: {n}\r\n\r\nx\r\n".encode())
     return Settings(imap_host=account.host, imap_port=account.port, imap_user=account.user,
-                    imap_password=account.password, imap_security="none")
+                    imap_password=SecretStr(account.password), imap_security="none")
 
 
 def test_fetching_messages_another_worker_filed_meanwhile_skips_them(
@@ -207,3 +210,26 @@ def test_moving_messages_another_worker_already_filed_moves_the_rest(
 
     assert imap_account.uids("INBOX") == []
     assert len(imap_account.uids("Verwerkt")) == 3
+
+
+def test_a_message_archived_by_an_earlier_release_is_not_handled_again(
+    bot: Bot, imap_account: ImapAccount, smtp_sink: Any
+) -> None:
+    raw = reply_from(UTRECHT)
+    imap_account.append(raw)
+    run_pass(bot)
+    smtp_sink.wait_for(1)
+    # Earlier releases knew a message with a Message-ID by that id alone.
+    with Session(bot.engine) as session:
+        row = session.exec(select(Inbound)).one()
+        row.dedupe_key = f"mid:{row.message_id}"
+        session.add(row)
+        session.commit()
+
+    imap_account.append(raw)  # found again: a restored mail store, a copy moved back
+    run_pass(bot)
+
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Inbound)).all()) == 1
+    assert len(submissions(bot)) == 1 and len(replies(bot)) == 1
+    assert imap_account.uids("INBOX") == []

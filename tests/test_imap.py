@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from imapclient import IMAPClient
+from pydantic import SecretStr
 
 from mailbot.config import Settings
 from mailbot.mail.imap import Mailbox
@@ -21,7 +22,8 @@ def mail(n: int, body: str = "Hallo.") -> bytes:
 
 def settings_for(account: ImapAccount, **overrides: Any) -> Settings:
     return Settings(imap_host=account.host, imap_port=account.port, imap_user=account.user,
-                    imap_password=account.password, imap_security="none", **overrides)
+                    imap_password=SecretStr(account.password), imap_security="none",
+                    **overrides)
 
 
 def without(*hidden: str) -> Callable[[IMAPClient, str], bool]:
@@ -130,6 +132,6 @@ def test_leaving_tolerates_a_dead_connection(imap_account: ImapAccount) -> None:
 
 
 def test_wrong_password_is_an_error(imap_account: ImapAccount) -> None:
-    settings = settings_for(imap_account).model_copy(update={"imap_password": "fout"})
+    settings = settings_for(imap_account).model_copy(update={"imap_password": SecretStr("fout")})
     with pytest.raises(IMAPClient.Error), Mailbox(settings):
         pass

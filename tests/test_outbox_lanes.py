@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -137,3 +138,30 @@ def test_a_server_that_takes_fewer_connections_gets_all_replies_over_those(
     assert flush(bot).sent == 8
     received = smtp_sink.wait_for(8)
     assert len({message.connection for message in received}) == 1
+
+
+def test_a_chunk_taken_late_in_a_flush_is_leased_from_the_moment_it_is_taken(
+    bot: Bot, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue_replies(bot, 1)
+    clock = bot.clock
+    lease = timedelta(seconds=bot.settings.claim_seconds)
+    monkeypatch.setattr(outbox, "CLAIM_CHUNK", 1)  # each reply taken just before it is sent
+    leased: list[bool] = []
+    original = outbox._send_one
+
+    async def slow_send(smtp: Any, reply: Reply, *args: Any) -> str:
+        # What another worker would find now: the reply still held by this flush.
+        with Session(bot.engine) as session:
+            row = session.get(Reply, reply.id)
+            assert row is not None
+            leased.append(row.state == "sending" and row.next_attempt_at > clock.now())
+        result = await original(smtp, reply, *args)
+        clock.advance(seconds=2 * lease.total_seconds())  # type: ignore[attr-defined]
+        return result
+
+    monkeypatch.setattr(outbox, "_send_one", slow_send)
+    assert outbox.flush(bot.engine, bot.settings, clock.now(), clock).sent == 4
+
+    assert leased == [True] * 4
+    assert len(smtp_sink.wait_for(4)) == 4

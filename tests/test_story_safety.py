@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import email
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from mailbot import passwords
-from mailbot.models import AuditEvent, Inbound
+from mailbot.models import AuditEvent, Inbound, Reply
 from mailbot.pipeline import Bot, run_pass
 from tests.mails import simple_mail
 from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
@@ -152,29 +154,77 @@ def test_no_secret_in_plain_text_in_the_database_or_the_log(
     assert "7919" not in logged  # nor a figure
 
 
+OUR_HOST = "mx.huisverbod.test"
+
+
+def _arrived(border: str | None, forged: str | None) -> bytes:
+    """A reply as it reaches the mailbox: the forger's own headers first in what it sent, the
+    border host's Authentication-Results and Received prepended on the way in."""
+    raw = reply_from(UTRECHT)
+    if forged is not None:
+        raw = f"Authentication-Results: {forged}\r\n".encode() + raw
+    received = ("Received: from mail.example.net (mail.example.net [192.0.2.7])\r\n"
+                f"\tby {OUR_HOST} (Postfix) with ESMTPS id 4Xk2;\r\n"
+                "\tMon, 6 Jul 2026 11:30:02 +0200\r\n")
+    if border is not None:
+        received = f"Authentication-Results: {border}\r\n{received}"
+    return received.encode() + raw
+
+
 @pytest.mark.parametrize(
-    ("results", "stored"),
+    ("border", "forged", "stored"),
     [
-        ("mx.huisverbod.test; dkim=pass header.d=utrecht.nl; dmarc=pass header.from=utrecht.nl",
-         True),
-        ("mx.huisverbod.test; dmarc=fail header.from=utrecht.nl", False),
-        ("evil.example; dmarc=pass header.from=utrecht.nl", False),  # untrusted authserv-id
-        (None, False),
+        (f"{OUR_HOST};\r\n\tdkim=pass header.d=utrecht.nl;\r\n\tdmarc=pass header.from=utrecht.nl",
+         None, True),
+        (f"{OUR_HOST}; dmarc=fail header.from=utrecht.nl", None, False),
+        (None, "evil.example; dmarc=pass header.from=utrecht.nl", False),
+        (None, None, False),
+        (None, "=?utf-8?q?mx=2Ehuisverbod=2Etest?=; dmarc=pass header.from=utrecht.nl", False),
+        (f"{OUR_HOST}; spf=pass smtp.mailfrom=utrecht.nl; dmarc=pass", None, False),
+        (f"{OUR_HOST}; dmarc=fail (p=reject) header.from=utrecht.nl",
+         f"{OUR_HOST}; dmarc=pass header.from=utrecht.nl", False),
     ],
-    ids=["trusted-pass", "trusted-fail", "untrusted-pass", "no-header"],
+    ids=["trusted-pass", "trusted-fail", "untrusted-pass", "no-header", "encoded-authserv-id",
+         "pass-without-header-from", "forged-pass-under-our-fail"],
 )
 def test_dmarc_policy_trusts_only_our_border_host(
-    bot: Bot, imap_account: Any, smtp_sink: Any, results: str | None, stored: bool
+    bot: Bot, imap_account: Any, smtp_sink: Any, border: str | None, forged: str | None,
+    stored: bool,
 ) -> None:
     strict = dataclasses.replace(bot, settings=bot.settings.model_copy(
-        update={"require_dmarc": True, "authserv_id": "mx.huisverbod.test"}))
-    raw = reply_from(UTRECHT)
-    if results is not None:
-        raw = f"Authentication-Results: {results}\r\n".encode() + raw
-    imap_account.append(raw)
+        update={"require_dmarc": True, "authserv_id": OUR_HOST}))
+    imap_account.append(_arrived(border, forged))
     run_pass(strict)
     [sent] = smtp_sink.wait_for(1)
     assert (len(submissions(bot)) == 1) is stored
     assert ("bevestiging" in sent.message["Subject"]) is stored
     if not stored:
         assert SEED_ANSWER in sent.message.get_content()
+
+
+def _with_message_id(raw: bytes, message_id: str) -> bytes:
+    """The mail as a forger's script sends it: its own content under someone else's id."""
+    return re.sub(rb"Message-ID: [^\r\n]*", f"Message-ID: {message_id}".encode(), raw, count=1)
+
+
+def test_a_forged_mail_with_a_real_mails_message_id_is_a_message_of_its_own(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    real = reply_from(UTRECHT)
+    message_id = email.message_from_bytes(real)["Message-ID"]
+    # The forger's mail takes the Message-ID first: the real mail is not taken for its copy.
+    imap_account.append(_with_message_id(simple_mail(UTRECHT, "HELP"), message_id))
+    imap_account.append(real)
+    assert run_pass(bot).outcomes == {"processed": 2}
+
+    assert len(submissions(bot)) == 1
+    with Session(bot.engine) as session:
+        assert sorted(reply.kind for reply in session.exec(select(Reply))) == [
+            "confirmation", "help"]
+
+    # And the other way round: a forged submission under the stored one's id is read too.
+    wrong = reply_from(UTRECHT, secret="fout-fout-fout-fout")
+    imap_account.append(_with_message_id(wrong, message_id))
+    assert run_pass(bot).outcomes == {"rejected": 1}
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Inbound)).all()) == 3

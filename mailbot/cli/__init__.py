@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from mailbot.cli import admin, common, data, mailbox, quarantine, rounds
 
-app = typer.Typer(help="mailbot: het Monitoringsysteem Huisverbod per e-mail.",
-                  no_args_is_help=True, add_completion=False)
+app = common.group("mailbot: het Monitoringsysteem Huisverbod per e-mail.", add_completion=False)
 for module in (mailbox, admin, data, rounds, quarantine):
     module.register(app)
 

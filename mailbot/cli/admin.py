@@ -11,10 +11,10 @@ from mailbot.cli import common
 from mailbot.config import Settings
 from mailbot.render import Renderer
 
-org_app = typer.Typer(help="Organisations (gemeenten, politie-eenheden).", no_args_is_help=True)
-address_app = typer.Typer(help="Registered addresses of an organisation.", no_args_is_help=True)
-secret_app = typer.Typer(help="Organisation secrets (wachtwoorden).", no_args_is_help=True)
-request_app = typer.Typer(help="ACCOUNT and WACHTWOORD requests.", no_args_is_help=True)
+org_app = common.group("Organisations (gemeenten, politie-eenheden).")
+address_app = common.group("Registered addresses of an organisation.")
+secret_app = common.group("Organisation secrets (wachtwoorden).")
+request_app = common.group("ACCOUNT and WACHTWOORD requests.")
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +46,7 @@ def org_add(
     """
     with common.session() as session:
         org = orgs.add(session, common.now(), name, kind, code, region, tuple(alias or ()))
-        typer.echo(f"Toegevoegd: {org.name} ({org.kind})")
+        common.echo(f"Toegevoegd: {org.name} ({org.kind})")
 
 
 def org_list() -> None:
@@ -59,9 +59,9 @@ def org_list() -> None:
             extra = f" [{org.code}]" if org.code else ""
             aliases = f" (ook: {', '.join(org.aliases)})" if org.aliases else ""
             secret = "wachtwoord ingesteld" if org.has_secret else "geen wachtwoord"
-            typer.echo(f"{org.name}{extra} – {org.kind}{aliases}; {secret}")
+            common.echo(f"{org.name}{extra} – {org.kind}{aliases}; {secret}")
             for address in org.addresses:
-                typer.echo(f"    {address}")
+                common.echo(f"    {address}")
 
 
 def address_add(name: str, email: str) -> None:
@@ -71,7 +71,7 @@ def address_add(name: str, email: str) -> None:
     """
     with common.session() as session:
         address = orgs.add_address(session, common.now(), name, email)
-        typer.echo(f"Geregistreerd: {address} voor {name}")
+        common.echo(f"Geregistreerd: {address} voor {name}")
 
 
 def address_remove(name: str, email: str) -> None:
@@ -81,7 +81,7 @@ def address_remove(name: str, email: str) -> None:
     """
     with common.session() as session:
         address = orgs.remove_address(session, common.now(), name, email)
-        typer.echo(f"Verwijderd: {address} bij {name}")
+        common.echo(f"Verwijderd: {address} bij {name}")
 
 
 def secret_set(
@@ -95,9 +95,9 @@ def secret_set(
     with common.session() as session:
         org, new = orgs.set_secret(session, common.now(), name, secret)
     if secret is None:
-        typer.echo(f"Nieuw wachtwoord voor {org.name}: {new}")
+        common.echo(f"Nieuw wachtwoord voor {org.name}: {new}")
     else:
-        typer.echo(f"Wachtwoord ingesteld voor {org.name}")
+        common.echo(f"Wachtwoord ingesteld voor {org.name}")
 
 
 def secret_send(name: str) -> None:
@@ -111,7 +111,7 @@ def secret_send(name: str) -> None:
         sent_to = requests.send_new_secret(session, settings, Renderer(), common.now(), org,
                                            basis=f"secret-send:{org.id}")
     common.flush(settings)
-    typer.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
+    common.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
 
 
 def request_list(
@@ -124,13 +124,13 @@ def request_list(
     with common.session() as session:
         rows = requests.listing(session, all_)
         for request, org_name in rows:
-            typer.echo(
+            common.echo(
                 f"{request.id:>4}  {request.kind:<10} {request.state:<9} "
                 f"{request.created_at:%Y-%m-%d %H:%M}  {request.sender}  "
                 f"{org_name or '(geen organisatie)'}  {request.person_name or ''}".rstrip()
             )
         if not rows:
-            typer.echo("Geen openstaande aanvragen.")
+            common.echo("Geen openstaande aanvragen.")
 
 
 def request_approve(
@@ -147,8 +147,8 @@ def request_approve(
         request, organisation = requests.approve(session, settings, Renderer(), common.now(),
                                                  request_id, org)
     common.flush(settings)
-    typer.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
-               "verstuurd")
+    common.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
+                "verstuurd")
 
 
 def request_reject(
@@ -163,4 +163,4 @@ def request_reject(
     with common.session() as session:
         requests.reject(session, settings, Renderer(), common.now(), request_id, reason)
     common.flush(settings)
-    typer.echo(f"Aanvraag {request_id} afgewezen")
+    common.echo(f"Aanvraag {request_id} afgewezen")

@@ -7,21 +7,37 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import typer
 from sqlmodel import Session
 
-from mailbot import db, orgs, outbox
+from mailbot import controls, db, orgs, outbox
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.periods import Period
 
 
+def group(help_text: str, **options: Any) -> typer.Typer:
+    """A Typer app for the CLI or one of its command groups.
+
+    A crash never prints the values of local variables (settings, a secret being set): older
+    Typer releases did so by default, and an admin may paste the traceback anywhere.
+    """
+    return typer.Typer(help=help_text, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                       **options)
+
+
+def echo(line: str, err: bool = False) -> None:
+    """Print one line for the admin; control characters in it (from a mail) are shown as
+    escapes, never sent to the terminal."""
+    typer.echo(controls.escape(line), err=err)
+
+
 def fail(message: str) -> None:
     """Tell the admin what is wrong (in Dutch) and exit with code 1."""
-    typer.echo(f"Fout: {message}", err=True)
+    echo(f"Fout: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -46,10 +62,10 @@ def now() -> datetime:
 def flush(settings: Settings) -> None:
     """Try to send what the command queued; the daemon retries whatever could not go now."""
     engine = db.make_engine(settings.database_url)
-    report = outbox.flush(engine, settings, now())
+    report = outbox.flush(engine, settings, now(), SystemClock())
     engine.dispose()
     if report.deferred:
-        typer.echo(f"Let op: {report.deferred} e-mail(s) wachten in de uitgaande post", err=True)
+        echo(f"Let op: {report.deferred} e-mail(s) wachten in de uitgaande post", err=True)
 
 
 def period(text: str) -> Period:
@@ -61,9 +77,28 @@ def period(text: str) -> Period:
         raise
 
 
+class EscapingFormatter(logging.Formatter):
+    """Log lines in which text from a mail cannot start a line of its own or steer a terminal:
+    the message is one line, a traceback keeps its own line breaks only."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return controls.escape(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return _escape_lines(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _escape_lines(super().formatStack(stack_info))
+
+
+def _escape_lines(text: str) -> str:
+    return "\n".join(controls.escape(line) for line in text.split("\n"))
+
+
 def configure_logging(stream: TextIO) -> None:
     """Plain lines on one stream; under systemd, journald adds the time itself."""
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
-    logging.basicConfig(level=logging.INFO, stream=stream, force=True,
-                        format=f"{stamp}%(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(EscapingFormatter(f"{stamp}%(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter

@@ -75,11 +75,11 @@ def report(
             built = reports.build(session, parsed, common.now(), Settings().report_threshold)
         paths = reports.write(built, out, Renderer(), steps)
     for path in paths:
-        typer.echo(f"{path}  ({path.stat().st_size // 1024 or 1} kB)")
+        common.echo(f"{path}  ({path.stat().st_size // 1024 or 1} kB)")
     summary = built.summary
-    typer.echo(f"Rapportage {parsed.dutch}: {summary.current.imposed} opgelegde huisverboden, "
-               f"{summary.submitted} van {summary.invited} gemeenten ingezonden; "
-               f"{len(paths)} bestanden in {time.perf_counter() - started:.1f} s")
+    common.echo(f"Rapportage {parsed.dutch}: {summary.current.imposed} opgelegde huisverboden, "
+                f"{summary.submitted} van {summary.invited} gemeenten ingezonden; "
+                f"{len(paths)} bestanden in {time.perf_counter() - started:.1f} s")
 
 
 def org_import(
@@ -103,5 +103,5 @@ def org_import(
         raise
     with progress.bar("Organisaties inlezen") as steps, common.session() as session:
         result = importer.apply(session, common.now(), importer.read(text), kind, steps)
-    typer.echo(f"Nieuw: {result.created}, bijgewerkt: {result.updated}, "
-               f"ongewijzigd: {result.unchanged}")
+    common.echo(f"Nieuw: {result.created}, bijgewerkt: {result.updated}, "
+                f"ongewijzigd: {result.unchanged}")

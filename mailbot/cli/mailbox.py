@@ -34,7 +34,7 @@ def init() -> None:
     engine = db.make_engine(settings.database_url)
     db.init(engine)
     engine.dispose()
-    typer.echo(f"Database bijgewerkt: {settings.database_url}")
+    common.echo(f"Database bijgewerkt: {settings.database_url}")
 
 
 def template(
@@ -53,6 +53,7 @@ def template(
         "template.txt.j2", form=load_form(kind), org_name=org,
         period=str(parsed) if parsed else "", period_dutch=parsed.dutch if parsed else "",
     )
+    # Our own template, many lines: printed as it is.
     typer.echo(f"Onderwerp: {mail.subject}\n\n{mail.body}", nl=False)
 
 
@@ -69,11 +70,11 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     try:
         if once:
             for step in rounds.tick(bot):
-                typer.echo(step)
+                common.echo(step)
             report = run_pass(bot)
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
-            typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
-                       f"verzonden: {report.sent}")
+            common.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
+                        f"verzonden: {report.sent}")
         else:
             run_daemon(bot)
     finally:
@@ -92,14 +93,14 @@ def status() -> None:
     with common.session() as session:
         state = health.check(session, Settings(), common.now())
     last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
-    typer.echo(f"Laatste geslaagde ronde door de inbox: {last}")
-    typer.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
-    typer.echo(f"In quarantaine: {state.quarantined}")
-    typer.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
-    typer.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
-    typer.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
+    common.echo(f"Laatste geslaagde ronde door de inbox: {last}")
+    common.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
+    common.echo(f"In quarantaine: {state.quarantined}")
+    common.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
+    common.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    common.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
     for problem in state.problems:
-        typer.echo(f"AANDACHT: {problem}")
+        common.echo(f"AANDACHT: {problem}")
     if state.needs_operator:
         raise typer.Exit(1)
 
@@ -118,8 +119,8 @@ def audit(
         raise
     with common.session() as session:
         for event, org_name in orgs.audit_trail(session, start):
-            typer.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
-                       f"{org_name or '-':<24} {event.detail}".rstrip())
+            common.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
+                        f"{org_name or '-':<24} {event.detail}".rstrip())
 
 
 def demo(

@@ -14,9 +14,8 @@ from sqlmodel import Session
 from mailbot import health
 from mailbot.cli import common
 
-quarantine_app = typer.Typer(help="Mail the bot could not or would not read.",
-                             no_args_is_help=True)
-outbox_app = typer.Typer(help="Replies the mail server refused for good.", no_args_is_help=True)
+quarantine_app = common.group("Mail the bot could not or would not read.")
+outbox_app = common.group("Replies the mail server refused for good.")
 
 Ids = Annotated[list[int] | None,
                 typer.Argument(metavar="ID...", help="numbers from the list", show_default=False)]
@@ -44,11 +43,11 @@ def quarantine_list(
     with common.session() as session:
         rows = health.quarantined(session, include_dismissed=all_)
     for row in rows:
-        typer.echo(f"{row.id:>4}  {row.received_at:%Y-%m-%d %H:%M}  "
-                   f"{row.sender or '(geen afzender)'}  {row.target_folder or '-'}  "
-                   f"{row.reason or ''}{_seen(row.dismissed_at)}".rstrip())
+        common.echo(f"{row.id:>4}  {row.received_at:%Y-%m-%d %H:%M}  "
+                    f"{row.sender or '(geen afzender)'}  {row.target_folder or '-'}  "
+                    f"{row.reason or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
-        typer.echo("Geen berichten in quarantaine.")
+        common.echo("Geen berichten in quarantaine.")
 
 
 def quarantine_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
@@ -69,10 +68,10 @@ def outbox_failed(
     with common.session() as session:
         rows = health.failed_replies(session, include_dismissed=all_)
     for row in rows:
-        typer.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.recipient}  "
-                   f"{row.kind}  {row.last_error or ''}{_seen(row.dismissed_at)}".rstrip())
+        common.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.recipient}  "
+                    f"{row.kind}  {row.last_error or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
-        typer.echo("Geen mislukte antwoorden.")
+        common.echo("Geen mislukte antwoorden.")
 
 
 def outbox_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
@@ -89,11 +88,11 @@ def _dismiss(dismiss: Dismisser, ids: list[int] | None, all_: bool) -> None:
     with common.session() as session:
         done = dismiss(session, common.now(), None if all_ else ids)
     if done.dismissed:
-        typer.echo(f"Afgehandeld: {', '.join(map(str, done.dismissed))}")
+        common.echo(f"Afgehandeld: {', '.join(map(str, done.dismissed))}")
     if done.already:
-        typer.echo(f"Al eerder afgehandeld: {', '.join(map(str, done.already))}")
+        common.echo(f"Al eerder afgehandeld: {', '.join(map(str, done.already))}")
     if not done.dismissed and not done.already:
-        typer.echo("Niets af te handelen.")
+        common.echo("Niets af te handelen.")
 
 
 def _seen(dismissed_at: datetime | None) -> str:

@@ -13,8 +13,7 @@ from mailbot.config import Settings
 from mailbot.periods import Period
 from mailbot.render import Renderer
 
-round_app = typer.Typer(help="Half-year rounds: invitations, reminders, who is missing.",
-                        no_args_is_help=True)
+round_app = common.group("Half-year rounds: invitations, reminders, who is missing.")
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="show who would get what; send nothing")]
 
@@ -40,13 +39,13 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
             rounds.require_ended(parsed, common.now())
             plan = rounds.uninvited(session, parsed)
             _echo_plan("uitnodiging", plan)
-            typer.echo("Niets verstuurd (--dry-run).")
+            common.echo("Niets verstuurd (--dry-run).")
             return
         with progress.bar("Uitnodigingen klaarzetten") as steps:
             round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
                                                 parsed, "admin", steps)
     _echo_plan("uitnodiging", invited)
-    typer.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
+    common.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
     with progress.bar("Uitnodigingen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)
 
@@ -60,18 +59,19 @@ def round_status(period: str) -> None:
     with common.session() as session:
         view = rounds.view(session, settings, parsed)
     _echo_header(view)
-    typer.echo("")
-    typer.echo(f"{'organisatie':<28} {'soort':<9} {'ingestuurd':<17} {'versie':>6}  "
-               f"{'herinneringen':>13}  {'te laat':<7}  onbestelbaar")
+    common.echo("")
+    common.echo(f"{'organisatie':<28} {'soort':<9} {'ingestuurd':<17} {'versie':>6}  "
+                f"{'herinneringen':>13}  {'te laat':<7}  onbestelbaar")
     for row in view.standings:
         submitted = _when(row.submitted_at) if row.submitted_at else "-"
         revision = str(row.revision) if row.revision else "-"
         late = ("ja" if row.late else "nee") if row.submitted_at else "-"
-        typer.echo(f"{row.organisation:<28} {row.kind:<9} {submitted:<17} {revision:>6}  "
-                   f"{row.reminders:>13}  {late:<7}  {', '.join(row.bounced) or '-'}")
+        common.echo(f"{row.organisation:<28} {row.kind:<9} {submitted:<17} {revision:>6}  "
+                    f"{row.reminders:>13}  {late:<7}  {', '.join(row.bounced) or '-'}")
     missing = sum(row.submitted_at is None for row in view.standings)
-    typer.echo(f"\n{len(view.standings) - missing} van {len(view.standings)} ingestuurd, "
-               f"{missing} ontbreken.")
+    common.echo("")
+    common.echo(f"{len(view.standings) - missing} van {len(view.standings)} ingestuurd, "
+                f"{missing} ontbreken.")
 
 
 def round_remind(period: str, dry_run: DryRun = False) -> None:
@@ -87,7 +87,7 @@ def round_remind(period: str, dry_run: DryRun = False) -> None:
         round_ = rounds.require_round(session, parsed)
         if dry_run:
             _echo_plan("herinnering", rounds.missing(session, parsed))
-            typer.echo("Niets verstuurd (--dry-run).")
+            common.echo("Niets verstuurd (--dry-run).")
             return
         step = f"manual:{rounds.local_day(settings, now)}"
         with progress.bar("Herinneringen klaarzetten") as steps:
@@ -101,22 +101,22 @@ def _echo_plan(what: str, plan: list[rounds.Addressed]) -> None:
     """One line per organisation: what it gets (or would get) at which addresses."""
     for item in plan:
         to = ", ".join(item.addresses) or "niets (al verstuurd, of geen geregistreerd e-mailadres)"
-        typer.echo(f"{what} {item.org.name} ({item.org.kind}): {to}")
+        common.echo(f"{what} {item.org.name} ({item.org.kind}): {to}")
     if not plan:
-        typer.echo(f"Geen organisaties voor een {what}.")
+        common.echo(f"Geen organisaties voor een {what}.")
 
 
 def _echo_header(view: rounds.RoundView) -> None:
     period: Period = view.period
     if view.round is None:
-        typer.echo(f"Ronde {period} ({period.dutch}): nog niet geopend.")
+        common.echo(f"Ronde {period} ({period.dutch}): nog niet geopend.")
     else:
-        typer.echo(f"Ronde {period} ({period.dutch}): geopend {_when(view.round.opened_at)} "
-                   f"door {view.round.opened_by}.")
-    typer.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. Tijden in UTC.")
+        common.echo(f"Ronde {period} ({period.dutch}): geopend {_when(view.round.opened_at)} "
+                    f"door {view.round.opened_by}.")
+    common.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. Tijden in UTC.")
     for step in view.steps:
         state = f"gedaan {_when(step.done.at)} ({step.done.detail})" if step.done else "gepland"
-        typer.echo(f"  {step.name:<13} {_when(step.at)}  {state}")
+        common.echo(f"  {step.name:<13} {_when(step.at)}  {state}")
 
 
 def _when(moment: datetime) -> str:

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlmodel import Session
 
 from mailbot import db, orgs, outbox
@@ -74,7 +75,7 @@ def _settings(directory: Path, imap: DemoImapServer, smtp: Controller) -> Settin
     return Settings(
         database_url=f"sqlite:///{directory / 'mailbot.db'}",
         imap_host="127.0.0.1", imap_port=imap.port, imap_user="monitoring",
-        imap_password="demo", imap_security="none",
+        imap_password=SecretStr("demo"), imap_security="none",
         smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
         from_address=BOT_ADDRESS, admin_addresses=["beheer@huisverbod.demo"],
     )

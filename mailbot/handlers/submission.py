@@ -140,7 +140,7 @@ def _sender_trusted(ctx: Context, sender: str) -> bool:
     """With MAILBOT_REQUIRE_DMARC, the From domain must have passed at our border host."""
     if not ctx.settings.require_dmarc:
         return True
-    headers = ctx.mail.headers.get("authentication-results", ())
+    headers = ctx.mail.authentication_results
     return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 

@@ -245,7 +245,7 @@ def _connect(settings: Settings) -> IMAPClient:
     try:
         if settings.imap_security == "starttls":
             client.starttls()
-        client.login(settings.imap_user, settings.imap_password)
+        client.login(settings.imap_user, settings.imap_password.get_secret_value())
     except BaseException:
         _close(client)
         raise

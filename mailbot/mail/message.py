@@ -54,6 +54,8 @@ class MailView:
     quoted: str
     quoted_from: str = ""  # who the quote header names as the quoted message's writer
     cut: frozenset[str] = frozenset()  # the limits met (Limits field names): the rest is unread
+    # Authentication-Results as they arrived (unfolded, no RFC 2047 decoding), top first.
+    authentication_results: tuple[str, ...] = ()
 
 
 @dataclass
@@ -94,6 +96,7 @@ def read_parsed(raw: bytes, limits: Limits = DEFAULT) -> tuple[MailView, Message
         quoted=parts.quoted,
         quoted_from=parts.quoted_from,
         cut=frozenset(walk.cut),
+        authentication_results=tuple(headers.get("authentication-results", ())),
     )
     return view, message
 

@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from mailbot import formulas
 from mailbot.reports.cells import Kind, Table, plain
 from mailbot.reports.suppress import Hidden
 
@@ -76,12 +77,23 @@ def _styled(ws: WriteOnlyWorksheet, value: object, font: Font) -> WriteOnlyCell:
 
 
 def _value(ws: WriteOnlyWorksheet, value: object, kind: Kind | None) -> object:
+    if formulas.risky(value):
+        return _text(ws, value)
     if isinstance(value, Hidden):
         return str(value)
     if kind is None or kind == "text" or not isinstance(value, int | float):
         return value
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = FORMATS[kind]
+    return cell
+
+
+def _text(ws: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+    """Text kept as it is, but stored as text (openpyxl makes "=..." a formula) and marked so
+    that the spreadsheet keeps it text when someone edits the cell (Excel's leading `'`)."""
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
     return cell
 
 
