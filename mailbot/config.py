@@ -61,9 +61,14 @@ class Settings(BaseSettings):
     require_dmarc: bool = False
     authserv_id: str = ""
 
+    # Wrong secrets from an organisation's registered addresses within the window lock it.
     lockout_attempts: int = 5
     lockout_minutes: int = 60
+    # An address registered nowhere can never log in: its refused logins are answered this
+    # often a day, per address and per domain; beyond that they get no answer and no secret
+    # check (mailbot.strangers).
     max_unknown_replies_per_day: int = 3
+    max_unknown_replies_per_domain_per_day: int = 20
 
     poll_seconds: int = 60
     claim_seconds: int = 120  # a claim older than this belongs to a worker that died

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -14,6 +16,7 @@ from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.forms import KINDS, load_form
+from mailbot.locks import CurrentLock
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
 from mailbot.schedule import run_daemon
@@ -82,23 +85,36 @@ def status() -> None:
     """Show the bot's health; exit code 1 when an operator is needed (for monitors).
 
     Quarantined mail and failed replies count until an admin dismisses them
-    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`).
+    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Locked organisations are listed
+    with the registered addresses whose wrong secrets locked them (`mailbot org unlock`).
 
     Example: mailbot status || echo "look at mailbot"
     """
+    settings = Settings()
     with common.session() as session:
-        state = health.check(session, Settings(), common.now())
+        state = health.check(session, settings, common.now())
     last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
     typer.echo(f"Laatste geslaagde ronde door de inbox: {last}")
     typer.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
     typer.echo(f"In quarantaine: {state.quarantined}")
     typer.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
-    typer.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    _show_locks(state.locked, settings)
     typer.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
     for problem in state.problems:
         typer.echo(f"AANDACHT: {problem}")
     if state.needs_operator:
         raise typer.Exit(1)
+
+
+def _show_locks(locked: Sequence[CurrentLock], settings: Settings) -> None:
+    """One line per lock, in the configured zone, with the command that lifts it."""
+    typer.echo(f"Geblokkeerde organisaties: {len(locked) or 'geen'}")
+    zone = ZoneInfo(settings.round_timezone)
+    for lock in locked:
+        since, until = lock.since.astimezone(zone), lock.until.astimezone(zone)
+        typer.echo(f"  {lock.org_name}: sinds {since:%d-%m-%Y %H:%M} tot {until:%d-%m-%Y %H:%M}"
+                   f", {lock.attempts} pogingen vanaf {', '.join(lock.senders) or '-'}; "
+                   f"opheffen: mailbot org unlock {common.shell_word(lock.org_name)}")
 
 
 def audit(

@@ -20,10 +20,10 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from mailbot import dmarc, rounds, submissions
+from mailbot import dmarc, locks, rounds, submissions
 from mailbot.addresses import try_normalise
 from mailbot.archive import redact
-from mailbot.auth import authenticate, record_failure
+from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.mail.message import MailView
@@ -47,7 +47,7 @@ def handle(ctx: Context) -> Outcome:
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
                          reading.secret, ctx.verified_secrets)
     if login.org is None:
-        return _refuse(ctx, sender, login.claimed)
+        return _refuse(ctx, sender, login)
     org = login.org
     form = load_form(org.kind)
     if form.kind != "gemeente":
@@ -142,15 +142,20 @@ def _sender_trusted(ctx: Context, sender: str) -> bool:
     return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 
-def _refuse(ctx: Context, sender: str, claimed: Organisation | None) -> Outcome:
-    """The seed's answer; the admins hear of it when this failure locks the organisation."""
+def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
+    """The seed's answer. Only a guess from a registered address counts toward a lockout; the
+    admins hear of it when this one locks the organisation."""
     notices: tuple[Draft, ...] = ()
-    if record_failure(ctx.session, ctx.settings, ctx.now, claimed, sender) and claimed:
+    claimed = login.claimed
+    if login.guess and claimed is not None and locks.record_guess(
+        ctx.session, ctx.settings, ctx.now, claimed, sender
+    ):
         rendered = ctx.renderer.mail("admin_locked.txt.j2", org_name=claimed.name,
                                      attempts=ctx.settings.lockout_attempts,
                                      minutes=ctx.settings.lockout_minutes, sender=sender)
         notices = tuple(Draft(a, "admin_locked", rendered) for a in ctx.settings.admin_addresses)
-    return login_failed(ctx, sender, "login failed", notices)
+    return login_failed(ctx, sender, "login failed", notices, standing=login.sender,
+                        claimed=claimed)
 
 
 def _is_form(reading: Reading) -> bool:
