@@ -62,8 +62,9 @@ NAMES = (
     "Eindhoven", "Breda", "Maastricht", "Middelburg", "Haarlem", "Leiden", "Delft", "Gouda",
     "Almere", "Lelystad", "Dordrecht", "Alkmaar", "Hoorn", "Enschede", "Deventer", "Apeldoorn",
 )
-# Replies per address per day are capped (MAILBOT_MAX_REPLIES_PER_DAY, default 10); a
-# municipality's mails stay below it so that every one of them must be answered.
+# Answers to mail without the right secret are capped per address, per day and per kind
+# (MAILBOT_MAX_REPLIES_PER_DAY, default 10); a municipality's mails stay below it so that every
+# one of them, wrong secrets too, must be answered.
 MAILS_PER_ORG = 8
 WRONG_SECRET = "fout-fout-fout-fout"
 # A row still to be handled. ("handled" but not "filed" is no debt: a daemon killed after its

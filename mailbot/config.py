@@ -73,7 +73,10 @@ class Settings(BaseSettings):
     poll_seconds: int = 60
     claim_seconds: int = 120  # a claim older than this belongs to a worker that died
     outbox_seconds: int = 5
+    # Answers that mail without a secret can trigger, per address, per day and per kind
+    # (mailbot.outbox); `reply_caps` gives a kind a number of its own ("help=3,no_form=3").
     max_replies_per_day: int = 10
+    reply_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     max_message_bytes: int = 25 * 1024 * 1024
 
     # Half-year rounds (mailbot/rounds): dates are Dutch working days in round_timezone.
@@ -97,6 +100,14 @@ class Settings(BaseSettings):
     def _split_days(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("reply_caps", mode="before")
+    @classmethod
+    def _split_caps(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = (part.partition("=") for part in value.split(",") if part.strip())
+            return {kind.strip(): number.strip() for kind, _, number in pairs}
         return value
 
     @classmethod

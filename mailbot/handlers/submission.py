@@ -173,7 +173,7 @@ def _problems(
     codes = ",".join(sorted({p.code for p in reading.problems})) or "period_missing"
     labels = {q.key: q.label for q in form.questions}
     return _reply(ctx, sender, "rejected", f"problems: {codes}", "problems", "problems.txt.j2",
-                  org_name=org.name, problems=reading.problems, labels=labels,
+                  authenticated=True, org_name=org.name, problems=reading.problems, labels=labels,
                   lines=reading.lines, org_field=form.org_field,
                   last_ended=Period.last_ended(ctx.now))
 
@@ -196,15 +196,19 @@ def _store(
     revision = stored.submission.revision
     return _reply(
         ctx, sender, "processed", f"stored revision {revision}", "confirmation",
-        "confirmation.txt.j2", org_name=org.name, person_name=reading.person_name,
-        period=str(period), period_dutch=period.dutch, rows=rows, late=stored.submission.late,
-        replaced=stored.replaced is not None, replaced_at=replaced_at, revision=revision,
-        changes=changes, warnings=form.warnings(reading.answers),
+        "confirmation.txt.j2", authenticated=True, org_name=org.name,
+        person_name=reading.person_name, period=str(period), period_dutch=period.dutch,
+        rows=rows, late=stored.submission.late, replaced=stored.replaced is not None,
+        replaced_at=replaced_at, revision=revision, changes=changes,
+        warnings=form.warnings(reading.answers),
     )
 
 
 def _reply(
-    ctx: Context, to: str, status: str, reason: str, kind: str, template: str, **context: object
+    ctx: Context, to: str, status: str, reason: str, kind: str, template: str, *,
+    authenticated: bool = False, **context: object,
 ) -> Outcome:
+    """One reply; `authenticated` when `to` is a registered sender who gave the right secret."""
     rendered = ctx.renderer.mail(template, **context)
-    return Outcome(status, reason, (Draft(to, kind, rendered),))  # type: ignore[arg-type]
+    draft = Draft(to, kind, rendered, authenticated=authenticated)
+    return Outcome(status, reason, (draft,))  # type: ignore[arg-type]
