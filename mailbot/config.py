@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # (mailbot.outbox); `reply_caps` gives a kind a number of its own ("help=3,no_form=3").
     max_replies_per_day: int = 10
     reply_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # ACCOUNT and WACHTWOORD requests reach the admins in one mail at most this often.
+    request_digest_hours: int = 24
     max_message_bytes: int = 25 * 1024 * 1024
 
     # Half-year rounds (mailbot/rounds): dates are Dutch working days in round_timezone.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from mailbot import db, health, orgs, rounds
+from mailbot import db, health, orgs, outbox, rounds
 from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -19,7 +19,7 @@ from mailbot.forms import KINDS, load_form
 from mailbot.locks import CurrentLock
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
-from mailbot.schedule import run_daemon
+from mailbot.schedule import run_daemon, tell_admins_of_requests
 
 
 def register(app: typer.Typer) -> None:
@@ -60,7 +60,8 @@ def template(
 
 
 def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
-    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, outbox).
+    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, the admins'
+    digest of requests when due, outbox).
 
     Example: mailbot run --once
     """
@@ -73,9 +74,11 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
         for step in rounds.tick(bot):
             typer.echo(step)
         report = run_pass(bot)
+        tell_admins_of_requests(bot)  # requests this pass recorded, when a digest is due
+        sent = report.sent + outbox.flush(engine, settings, bot.clock.now()).sent
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
         typer.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
-                   f"verzonden: {report.sent}")
+                   f"verzonden: {sent}")
     else:
         run_daemon(bot)
     engine.dispose()
