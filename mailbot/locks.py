@@ -49,9 +49,8 @@ def record_guess(
     session.flush()  # a failure noted in this transaction counts
     if is_locked(session, now, org):
         return False
-    if _failures(session, org, _counted_from(session, settings, now, org), now) < (
-        settings.lockout_attempts
-    ):
+    start = _counted_from(session, settings, now, org.id)
+    if sum(_failures(session, org.id, start, now).values()) < settings.lockout_attempts:
         return False
     until = now + timedelta(minutes=settings.lockout_minutes)
     session.add(Lockout(organisation_id=org.id, since=now, until=until))
@@ -86,14 +85,14 @@ def lift(session: Session, now: datetime, org_name: str, actor: str = "admin") -
 
 
 def _counted_from(
-    session: Session, settings: Settings, moment: datetime, org: Organisation
+    session: Session, settings: Settings, moment: datetime, org_id: int | None
 ) -> datetime:
     """Where counting wrong secrets starts (exclusive): the lockout window, or the last lift
     within it."""
     start = moment - timedelta(minutes=settings.lockout_minutes)
     lifted = session.exec(
         select(func.max(Lockout.lifted_at))
-        .where(Lockout.organisation_id == org.id, col(Lockout.lifted_at) <= moment)
+        .where(Lockout.organisation_id == org_id, col(Lockout.lifted_at) <= moment)
     ).one()
     return max(start, lifted) if lifted is not None else start
 
@@ -106,17 +105,18 @@ _FAILURES = (
 )
 
 
-def _failures(session: Session, org: Organisation, start: datetime, end: datetime) -> int:
-    rows = session.exec(_FAILURES, params={"org": org.id, "start": start, "end": end}).all()
-    return sum(count for _, count in rows)
+def _failures(
+    session: Session, org_id: int | None, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Wrong secrets after `start` up to `end`, per registered address."""
+    params = {"org": org_id, "start": start, "end": end}
+    return dict(session.exec(_FAILURES, params=params).all())  # type: ignore[call-overload]
 
 
 def _describe(
     session: Session, settings: Settings, now: datetime, lock: Lockout, name: str
 ) -> CurrentLock:
-    org = session.get(Organisation, lock.organisation_id)
-    assert org is not None  # the lock's foreign key
-    start = _counted_from(session, settings, lock.since, org)
-    rows = session.exec(_FAILURES, params={"org": org.id, "start": start, "end": now}).all()
-    return CurrentLock(name, lock.since, lock.until, sum(count for _, count in rows),
-                       tuple(actor for actor, _ in rows))
+    """A lock with the wrong secrets that led to it and came since."""
+    start = _counted_from(session, settings, lock.since, lock.organisation_id)
+    failures = _failures(session, lock.organisation_id, start, now)
+    return CurrentLock(name, lock.since, lock.until, sum(failures.values()), tuple(failures))

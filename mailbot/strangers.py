@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select
 from sqlmodel import Session
@@ -31,9 +32,10 @@ _ADDRESS = Address.__table__.c  # type: ignore[attr-defined]
 _REFUSAL = Refusal.__table__.c  # type: ignore[attr-defined]
 
 
-def _refusals(column: object, value: str) -> object:
-    return (select(func.count()).where(column == bindparam(value),  # type: ignore[operator]
-                                       _REFUSAL.at > bindparam("since"))
+def _refusals(column: Any, value: str) -> Any:
+    """How many refusals since `since` have `column` equal to the bound `value`."""
+    return (select(func.count())
+            .where(column == bindparam(value), _REFUSAL.at > bindparam("since"))
             .scalar_subquery())
 
 
