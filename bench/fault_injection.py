@@ -62,8 +62,9 @@ NAMES = (
     "Eindhoven", "Breda", "Maastricht", "Middelburg", "Haarlem", "Leiden", "Delft", "Gouda",
     "Almere", "Lelystad", "Dordrecht", "Alkmaar", "Hoorn", "Enschede", "Deventer", "Apeldoorn",
 )
-# Replies per address per day are capped (MAILBOT_MAX_REPLIES_PER_DAY, default 10); a
-# municipality's mails stay below it so that every one of them must be answered.
+# Answers to mail without the right secret are capped per address, per day and per kind
+# (MAILBOT_MAX_REPLIES_PER_DAY, default 10); a municipality's mails stay below it so that every
+# one of them, wrong secrets too, must be answered.
 MAILS_PER_ORG = 8
 WRONG_SECRET = "fout-fout-fout-fout"
 # A row still to be handled. ("handled" but not "filed" is no debt: a daemon killed after its
@@ -112,7 +113,9 @@ def _mail(rng: random.Random, org: Org, n: int, noise: bool) -> Mail:
             else "auto_reply" if roll < 0.94 else "stranger")
     keys = load_form("gemeente").keys
     figures = {key: rng.choice((0, 0, 1, 1, 2, 3, 4, 5, 7, 12)) for key in keys}
-    sender = f"onbekend{n}@elders.nl" if kind == "stranger" else org.address
+    # Each stranger writes from a domain of its own: strangers are throttled per domain too
+    # (MAILBOT_MAX_UNKNOWN_REPLIES_PER_DOMAIN_PER_DAY), and every one here must be answered.
+    sender = f"onbekend@elders{n}.nl" if kind == "stranger" else org.address
     secret = WRONG_SECRET if kind == "wrong_secret" else org.secret
     subject = "Automatisch antwoord: ik ben afwezig" if kind == "auto_reply" else ""
     raw = thunderbird_reply(sender, filled_form(org.name, secret, figures), template_text(),

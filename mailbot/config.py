@@ -67,14 +67,24 @@ class Settings(BaseSettings):
     require_dmarc: bool = False
     authserv_id: str = ""
 
+    # Wrong secrets from an organisation's registered addresses within the window lock it.
     lockout_attempts: int = 5
     lockout_minutes: int = 60
+    # An address registered nowhere can never log in: its refused logins are answered this
+    # often a day, per address and per domain; beyond that they get no answer and no secret
+    # check (mailbot.strangers).
     max_unknown_replies_per_day: int = 3
+    max_unknown_replies_per_domain_per_day: int = 20
 
     poll_seconds: int = 60
     claim_seconds: int = 120  # a claim older than this belongs to a worker that died
     outbox_seconds: int = 5
+    # Answers that mail without a secret can trigger, per address, per day and per kind
+    # (mailbot.outbox); `reply_caps` gives a kind a number of its own ("help=3,no_form=3").
     max_replies_per_day: int = 10
+    reply_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # ACCOUNT and WACHTWOORD requests reach the admins in one mail at most this often.
+    request_digest_hours: int = 24
     max_message_bytes: int = 25 * 1024 * 1024
 
     # Reading a mail (mailbot.reading): a worker process stopped after this much CPU time and
@@ -109,6 +119,14 @@ class Settings(BaseSettings):
     def _split_days(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("reply_caps", mode="before")
+    @classmethod
+    def _split_caps(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = (part.partition("=") for part in value.split(",") if part.strip())
+            return {kind.strip(): number.strip() for kind, _, number in pairs}
         return value
 
     @classmethod

@@ -13,9 +13,10 @@ from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from mailbot import locks
 from mailbot.archive import raw_head
 from mailbot.config import Settings
-from mailbot.models import AuditEvent, Heartbeat, Inbound, Organisation, Reply
+from mailbot.models import AuditEvent, Heartbeat, Inbound, Reply
 from mailbot.orgs import AdminError, audit
 
 # What needs an admin until one has seen it and dismissed it.
@@ -48,7 +49,7 @@ class Health:
     quarantined: int
     outbox_pending: int
     outbox_failed: int
-    locked: tuple[str, ...]
+    locked: tuple[locks.CurrentLock, ...]
     bounced: tuple[str, ...]
     problems: tuple[str, ...]
 
@@ -74,12 +75,7 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
         select(Reply.created_at).where(waiting).order_by(col(Reply.created_at)).limit(1)
     ).first()
     failed = _count(session, select(func.count()).where(_FAILED, _OPEN_REPLY))
-    since = now - timedelta(minutes=settings.lockout_minutes)
-    locked = session.exec(
-        select(Organisation.name).distinct()
-        .join(AuditEvent, col(AuditEvent.organisation_id) == col(Organisation.id))
-        .where(AuditEvent.action == "login.locked", col(AuditEvent.at) >= since)
-    ).all()
+    locked = locks.current(session, settings, now)
     bounced = session.exec(
         select(AuditEvent.detail).distinct()
         .where(AuditEvent.action == "bounce", col(AuditEvent.at) >= now - timedelta(days=7))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint, false
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -199,6 +207,33 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     detail: str = ""
+
+
+class Lockout(SQLModel, table=True):
+    """An organisation refusing every login for a while, because its registered addresses sent
+    too many wrong secrets; an admin may lift it early (`mailbot org unlock`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    since: datetime = Field(sa_column=_when())
+    until: datetime = Field(sa_column=_when())
+    lifted_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    lifted_by: str | None = None
+
+
+class Refusal(SQLModel, table=True):
+    """A refused login answered to an address registered nowhere. Counted per address and per
+    domain to throttle strangers (mailbot.strangers); never toward a lockout."""
+
+    __table_args__ = (
+        Index("ix_refusal_sender_at", "sender", "at"),
+        Index("ix_refusal_domain_at", "domain", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when())
+    sender: str
+    domain: str
 
 
 class Heartbeat(SQLModel, table=True):

@@ -47,8 +47,10 @@ NOTICE = "admin_delivery_failed"  # the admins' notice of replies that failed fo
 # What queueing runs for every mail, built once with bound parameters: compiled once, not per
 # call; Core statements over the table, as no ORM object is needed.
 _REPLY = Reply.__table__.c
+# The replies of one kind to one address: bound to the row's own `recipient` and `kind`.
 _REPLIES_SINCE = core_select(func.count()).where(
-    _REPLY.recipient == bindparam("recipient"), _REPLY.created_at > bindparam("since")
+    _REPLY.recipient == bindparam("recipient"), _REPLY.kind == bindparam("kind"),
+    _REPLY.created_at > bindparam("since"),
 )
 _QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
 
@@ -58,15 +60,12 @@ def queue(
     inbound: Inbound | None, index: int = 0, *, basis: str | None = None,
 ) -> int | None:
     """Add a reply row in the caller's transaction and return its id; None when the daily cap
-    says no, or when the reply was queued before.
+    says no (see `daily_cap`), or when the reply was queued before.
 
     `basis` names what caused a reply without an inbound message (an admin action), so the
     same action cannot queue the same mail twice.
     """
-    # The cap stops mail loops, so it counts answers to inbound mail only; what the bot sends
-    # by itself (round mail, reports) is bounded by its milestones and must not be dropped.
-    capped = (inbound is not None and not draft.sensitive
-              and draft.to not in settings.admin_addresses)
+    cap = daily_cap(settings, draft, inbound)
     cause = inbound.dedupe_key if inbound is not None else (basis or f"{draft.kind}:{now}")
     message_id = reply_message_id(cause, draft.kind, index, settings)
     # A reply to a mail is queued in the transaction that marks the mail handled, so it cannot
@@ -82,15 +81,30 @@ def queue(
     }
     # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
     # the same mail fails here, inside the transaction that would have marked it handled.
-    if not capped:
+    if cap is None:
         return insert_values(session, Reply, values)
     reply_id = session.execute(_INSERT_WITHIN_CAP, {
-        **full_row(Reply, values),
-        "since": now - timedelta(days=1), "cap": settings.max_replies_per_day,
+        **full_row(Reply, values), "since": now - timedelta(days=1), "cap": cap,
     }).scalar_one_or_none()
     if reply_id is None:
         log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
     return reply_id
+
+
+def daily_cap(settings: Settings, draft: Draft, inbound: Inbound | None) -> int | None:
+    """How many replies of this kind its recipient may get a day; None: never capped.
+
+    The cap stops mail loops, not service. It counts answers to inbound mail only, per kind,
+    so that forged HELP mails cannot use up an address's confirmations. Never capped: what
+    the bot sends by itself (round mail, reports: bounded by their milestones), secrets, mail
+    to the admins, and answers to a registered sender who gave the right secret (a loop has
+    no secret; `Draft.authenticated`).
+    """
+    if inbound is None or draft.sensitive or draft.authenticated:
+        return None
+    if draft.to in settings.admin_addresses:
+        return None
+    return settings.reply_caps.get(draft.kind, settings.max_replies_per_day)
 
 
 # The daily cap checked inside the INSERT: one statement instead of a count and an insert.

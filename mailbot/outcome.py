@@ -39,6 +39,9 @@ class Draft:
     rendered: Rendered
     attachments: tuple[Attachment, ...] = ()
     sensitive: bool = False  # carries a secret: never capped, wiped from the outbox once sent
+    # To a registered sender who gave the right secret (a confirmation, a problems list):
+    # never capped, as a loop has no secret (mailbot.outbox).
+    authenticated: bool = False
     html: str | None = None  # an HTML alternative to the text body (reports)
 
 

@@ -56,6 +56,11 @@ def burn_time(secret: str) -> None:
     verify(_DUMMY_HASH, secret or "x")
 
 
+# A burn the mail's own turn did itself: the read-ahead thread, late for that mail, skips it.
+_SPENT: Future[bool] = Future()
+_SPENT.set_result(False)
+
+
 class VerifiedSecrets:
     """Secrets this process has checked, as keyed hashes in memory only (never on disk).
 
@@ -134,18 +139,24 @@ class VerifiedSecrets:
                 future, owner = self._start(key)
             else:
                 done = self._checks.pop(key, None)
-                future, owner = (Future(), True) if done is None else (done, False)
+                future, owner = (Future(), True) if done in (None, _SPENT) else (done, False)
+                if owner:
+                    # The thread got here late: when it does, this mail is paid for already.
+                    self._start(key, _SPENT)
         if owner:
             self._run(future, key, lambda: burn_time(secret) or False)
         if not ahead:
             future.result()
 
-    def _start(self, key: tuple[object, ...]) -> tuple[Future[bool], bool]:
-        """The check for this key, and whether the caller must run it; under the lock."""
+    def _start(
+        self, key: tuple[object, ...], new: Future[bool] | None = None
+    ) -> tuple[Future[bool], bool]:
+        """The check for this key, and whether the caller must run it; under the lock. `new`
+        is what to remember for a key not seen yet (a fresh check by default)."""
         future = self._checks.get(key)
         if future is not None:
             return future, False
-        future = self._checks[key] = Future()
+        future = self._checks[key] = new or Future()
         while len(self._checks) > self._remembered:
             self._checks.popitem(last=False)
         return future, True

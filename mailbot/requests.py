@@ -1,14 +1,17 @@
-"""The admin's queue of ACCOUNT and WACHTWOORD requests, and handing out new secrets."""
+"""The admin's queue of ACCOUNT and WACHTWOORD requests, the admins' digest of new ones, and
+handing out new secrets."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import String, cast, exists, func, literal
 from sqlmodel import Session, col, select
 
-from mailbot import orgs, outbox
+from mailbot import milestones, orgs, outbox
 from mailbot.config import Settings
-from mailbot.models import Organisation, Request
+from mailbot.models import Milestone, Organisation, Request
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
 
@@ -115,12 +118,50 @@ def send_new_secret(
     return addresses
 
 
-def admin_notices(
-    settings: Settings, renderer: Renderer, request: Request, org_name: str | None
-) -> tuple[Draft, ...]:
-    """One mail per admin address about a new request."""
-    rendered = renderer.mail(
-        "admin_request.txt.j2", request_id=request.id, kind=request.kind, sender=request.sender,
-        org_name=org_name, claimed_org=request.claimed_org, person_name=request.person_name,
-    )
-    return tuple(Draft(admin, "admin_request", rendered) for admin in settings.admin_addresses)
+TOLD = "request.told:"  # a milestone per request told to the admins, with its request id
+DIGEST = "admin_requests"  # the kind of the admins' digest
+
+
+def tell_admins(
+    session: Session, settings: Settings, renderer: Renderer, now: datetime
+) -> list[Request]:
+    """Queue one mail to the admins listing the open requests not told yet, at most once per
+    `request_digest_hours`: a flood of requests is one mail, and the first request after a
+    quiet spell goes at once. Returns the requests told ([] when none is due).
+
+    Each told request is a milestone recorded with the mail, in the caller's transaction, so
+    it is told once, after a crash or with two daemons too (the second fails on the key).
+    """
+    if not settings.admin_addresses:
+        return []
+    told = exists().where(col(Milestone.key) == literal(TOLD) + cast(col(Request.id), String))
+    waiting = list(session.exec(
+        select(Request).where(Request.state == "open", ~told).order_by(col(Request.id))))
+    if not waiting or _told_within(session, now - timedelta(hours=settings.request_digest_hours)):
+        return []
+    for request in waiting:
+        milestones.record(session, f"{TOLD}{request.id}", now)
+    rendered = renderer.mail("admin_requests.txt.j2", hours=settings.request_digest_hours,
+                             requests=[_listed(session, settings, r) for r in waiting])
+    basis = f"{DIGEST}:{','.join(str(request.id) for request in waiting)}"
+    for index, address in enumerate(settings.admin_addresses):
+        outbox.queue(session, settings, now, Draft(address, DIGEST, rendered), None, index,
+                     basis=basis)
+    return waiting
+
+
+def _told_within(session: Session, since: datetime) -> bool:
+    """Whether a digest went out after `since`."""
+    last = session.exec(
+        select(func.max(Milestone.at)).where(col(Milestone.key).startswith(TOLD))).one()
+    return last is not None and last > since
+
+
+def _listed(session: Session, settings: Settings, request: Request) -> dict[str, object]:
+    """One request as the digest shows it, its time in the configured zone."""
+    org = session.get(Organisation, request.organisation_id or -1)
+    received = request.created_at.astimezone(ZoneInfo(settings.round_timezone))
+    return {"id": request.id, "kind": request.kind, "sender": request.sender,
+            "org_name": org.name if org else None, "claimed_org": request.claimed_org,
+            "person_name": request.person_name,
+            "created_at": received.strftime("%d-%m-%Y %H:%M")}

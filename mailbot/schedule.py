@@ -1,6 +1,6 @@
 """The daemon: the mailbox watched with IDLE (polling where the server lacks it), and
-APScheduler jobs for the outbox and the half-year rounds. SIGTERM stops it cleanly between two
-messages."""
+APScheduler jobs for the outbox, the admins' digest of requests and the half-year rounds.
+SIGTERM stops it cleanly between two messages."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from mailbot import outbox, rounds
+from mailbot import outbox, requests, rounds
 from mailbot.mail.imap import Mailbox
 from mailbot.pipeline import Bot, drain
 
@@ -29,6 +31,24 @@ def send(bot: Bot) -> None:
         outbox.flush(bot.engine, bot.settings, bot.clock.now(), bot.clock)
     except Exception:
         log.exception("outbox flush failed, will retry")
+
+
+def tell_admins_of_requests(bot: Bot) -> None:
+    """Queue the admins' digest of new ACCOUNT and WACHTWOORD requests when one is due; the
+    outbox job sends it."""
+    try:
+        with Session(bot.engine, expire_on_commit=False) as session:
+            try:
+                told = requests.tell_admins(session, bot.settings, bot.renderer,
+                                            bot.clock.now())
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # another daemon told them a moment ago
+                return
+        if told:
+            log.info("requests told to the admins: %s", ", ".join(str(r.id) for r in told))
+    except Exception:
+        log.exception("request digest failed, will retry")
 
 
 def advance_rounds(bot: Bot) -> None:
@@ -77,6 +97,8 @@ def run_daemon(bot: Bot) -> None:
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(send, "interval", seconds=bot.settings.outbox_seconds, args=[bot],
                       id="outbox", max_instances=1, coalesce=True)
+    scheduler.add_job(tell_admins_of_requests, "interval", seconds=bot.settings.outbox_seconds,
+                      args=[bot], id="requests", max_instances=1, coalesce=True)
     # First run at start-up, so a round whose opening day passed while we were down opens now.
     scheduler.add_job(advance_rounds, "interval", seconds=bot.settings.round_seconds, args=[bot],
                       id="rounds", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))

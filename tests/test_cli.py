@@ -104,8 +104,8 @@ def test_export_of_an_empty_database_is_just_the_header(cli_db: str) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["init"], ["org", "add"], ["org", "list"], ["address", "add"], ["address", "remove"],
-     ["secret", "set"], ["template"], ["run"], ["export"]],
+    [["init"], ["org", "add"], ["org", "list"], ["org", "unlock"], ["address", "add"],
+     ["address", "remove"], ["secret", "set"], ["template"], ["run"], ["export"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from mailbot import outbox
 from mailbot.models import Reply, Submission
 from mailbot.pipeline import Bot, run_pass
+from tests.mails import simple_mail
 from tests.stories import FIGURES, reply_from, statements, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"
@@ -58,17 +59,19 @@ def test_the_sender_hands_back_the_callers_connection_as_it_was_lent(
         assert session.exec(select(Reply.subject)).one() != "overschreven"
 
 
-def test_a_reply_is_queued_within_the_daily_cap_in_one_statement(
+def test_a_reply_is_queued_within_its_kinds_daily_cap_in_one_statement(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
-    imap_account.append(reply_from(UTRECHT))
+    imap_account.append(simple_mail(UTRECHT, "HELP"))  # anyone can send this one: capped
+    imap_account.append(reply_from(UTRECHT))  # the right secret: a confirmation, never capped
     seen = statements(bot)
 
-    assert run_pass(bot).outcomes == {"processed": 1}
+    assert run_pass(bot).outcomes == {"processed": 2}
     about_replies = [s for s in seen if "reply" in s.split("WHERE")[0].lower()]
 
-    queued = [s for s in about_replies if s.startswith("INSERT INTO reply")]
-    assert len(queued) == 1 and "count(*)" in queued[0]  # the cap, inside the INSERT
+    help_reply, confirmation = [s for s in about_replies if s.startswith("INSERT INTO reply")]
+    assert "count(*)" in help_reply and "reply.kind" in help_reply  # the cap, in the INSERT
+    assert "count(*)" not in confirmation
     assert not [s for s in about_replies if s.startswith("SELECT count(*)")]
 
 

@@ -91,6 +91,18 @@ def test_a_burn_done_ahead_is_used_up_by_one_turn(argon2_runs: list[str]) -> Non
     assert len(argon2_runs) == 2
 
 
+def test_a_burn_the_turn_did_itself_is_not_done_again_by_the_late_thread(
+    argon2_runs: list[str]
+) -> None:
+    cache = passwords.VerifiedSecrets()
+
+    cache.burn("a@b.nl\0Nergenshuizen", "fout-1")  # the mail's turn came first: it pays
+    cache.burn("a@b.nl\0Nergenshuizen", "fout-1", ahead=True)  # the thread, late for it
+    cache.burn("a@b.nl\0Nergenshuizen", "fout-2")  # the next mail, behind it on the worker
+
+    assert len(argon2_runs) == 2
+
+
 def test_only_the_worker_threads_run_argon2(argon2_runs: list[str]) -> None:
     cache = passwords.VerifiedSecrets()
     cache.verify(1, 10, passwords.hash_secret("kq7m-x3rt-hc9w-pa4e"), "kq7m-x3rt-hc9w-pa4e")

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from mailbot import db, orgs, requests
 from mailbot.models import Address, Reply, Request
 from mailbot.pipeline import Bot, run_pass
+from mailbot.schedule import tell_admins_of_requests
 from tests.mails import simple_mail
 from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
 
@@ -66,6 +67,8 @@ def test_account_request_is_checked_by_an_admin_and_approval_mails_a_secret(
     imap_account.append(simple_mail("p.jansen@utrecht.nl", "ACCOUNT",
                                     "Gemeente: Utrecht\nNaam: Piet Jansen\n"))
     run_pass(bot)
+    tell_admins_of_requests(bot)  # the daemon's job
+    run_pass(bot)
 
     ack, notice = sorted(smtp_sink.wait_for(2), key=lambda m: m.rcpt_tos[0] == ADMIN)
     assert ack.rcpt_tos == ["p.jansen@utrecht.nl"]
@@ -106,7 +109,7 @@ def test_rejected_request_gets_a_polite_notice(bot: Bot, imap_account: Any,
                                               smtp_sink: Any) -> None:
     imap_account.append(simple_mail("iemand@gmail.com", "Account aanvragen"))
     run_pass(bot)
-    smtp_sink.wait_for(2)
+    smtp_sink.wait_for(1)
     smtp_sink.messages.clear()
     with db.session_scope(bot.engine) as session:
         [(request, _)] = requests.listing(session)
@@ -127,7 +130,7 @@ def test_wachtwoord_from_a_registered_address_queues_a_request_and_approval_rese
     imap_account.append(simple_mail(UTRECHT, "Wachtwoord vergeten"))
     imap_account.append(simple_mail("boef@elders.nl", "WACHTWOORD"))
     run_pass(bot)
-    received = smtp_sink.wait_for(3)
+    received = smtp_sink.wait_for(2)
     to_boef = [m for m in received if m.rcpt_tos == ["boef@elders.nl"]]
     assert len(to_boef) == 1 and SEED_ANSWER in to_boef[0].message.get_content()
     smtp_sink.messages.clear()
@@ -160,3 +163,42 @@ def test_secret_send_replaces_the_secret_and_mails_every_address(
 def _secret_in(body: str) -> str:
     line = next(x for x in body.splitlines() if x.startswith("    ") and x.count("-") == 3)
     return line.strip()
+
+
+def test_account_requests_reach_the_admins_as_one_digest_at_most_once_a_day(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    for name in ("piet", "kees", "anna"):
+        imap_account.append(simple_mail(f"{name}@utrecht.nl", "ACCOUNT",
+                                        f"Gemeente: Utrecht\nNaam: {name.title()}\n"))
+    run_pass(bot)
+    acks = smtp_sink.wait_for(3)
+    assert sorted(m.rcpt_tos[0] for m in acks) == [
+        "anna@utrecht.nl", "kees@utrecht.nl", "piet@utrecht.nl"]  # each one acknowledged
+    smtp_sink.messages.clear()
+
+    tell_admins_of_requests(bot)  # the daemon's job
+    tell_admins_of_requests(bot)  # runs again before the outbox went out: nothing new
+    run_pass(bot)
+
+    [digest] = smtp_sink.wait_for(1)
+    assert digest.rcpt_tos == [ADMIN] and "3 nieuwe aanvragen" in digest.message["Subject"]
+    body = digest.message.get_content()
+    for number, name in enumerate(("piet", "kees", "anna"), start=1):
+        assert f"{name}@utrecht.nl" in body and f"mailbot request approve {number}" in body
+    smtp_sink.messages.clear()
+
+    bot.clock.advance(hours=1)  # type: ignore[attr-defined]
+    imap_account.append(simple_mail("joop@utrecht.nl", "ACCOUNT", "Gemeente: Utrecht\n"))
+    run_pass(bot)
+    tell_admins_of_requests(bot)
+    run_pass(bot)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [["joop@utrecht.nl"]]  # only the ack
+
+    bot.clock.advance(hours=bot.settings.request_digest_hours)  # type: ignore[attr-defined]
+    tell_admins_of_requests(bot)
+    run_pass(bot)
+    digest = smtp_sink.wait_for(2)[1]
+    assert digest.rcpt_tos == [ADMIN] and "1 nieuwe aanvraag" in digest.message["Subject"]
+    assert "joop@utrecht.nl" in digest.message.get_content()
+    assert "piet@utrecht.nl" not in digest.message.get_content()

@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 from mailbot.pipeline import Bot
-from tests.stories import reply_from, submissions
+from tests.mails import simple_mail
+from tests.stories import ADMIN, reply_from, submissions
 
 
 def daemon_env(bot: Bot) -> dict[str, str]:
@@ -56,3 +57,43 @@ def test_story_daemon_answers_a_reply_while_idle_and_stops_on_sigterm(
     assert daemon.returncode == 0, output
     assert "mailbot stopped" in output
     assert imap_account.uids("INBOX") == []
+
+
+def test_story_one_pass_tells_the_admins_of_a_new_account_request(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(simple_mail("p.jansen@utrecht.nl", "ACCOUNT", "Gemeente: Utrecht\n"))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "run", "--once"],
+        env={**daemon_env(bot), "MAILBOT_ADMIN_ADDRESSES": ADMIN},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verzonden: 2" in done.stdout
+    received = smtp_sink.wait_for(2)
+    assert sorted(m.rcpt_tos[0] for m in received) == sorted([ADMIN, "p.jansen@utrecht.nl"])
+
+
+def test_story_daemon_tells_the_admins_of_a_new_account_request(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "run"],
+        env={**daemon_env(bot), "MAILBOT_ADMIN_ADDRESSES": ADMIN},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        imap_account.append(simple_mail("p.jansen@utrecht.nl", "ACCOUNT",
+                                        "Gemeente: Utrecht\n"))
+        try:
+            received = smtp_sink.wait_for(2, timeout=30)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            output, _ = daemon.communicate(timeout=30)
+        digest = next(m for m in received if m.rcpt_tos == [ADMIN])
+        assert "1 nieuwe aanvraag" in digest.message["Subject"], output
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mailbot import orgs, requests
+from mailbot import locks, orgs, requests
 from mailbot.cli import common
 from mailbot.config import Settings
 from mailbot.render import Renderer
@@ -20,7 +20,7 @@ request_app = common.group("ACCOUNT and WACHTWOORD requests.")
 def register(app: typer.Typer) -> None:
     """Add the registry command groups to the main app."""
     for group, name, command in (
-        (org_app, "add", org_add), (org_app, "list", org_list),
+        (org_app, "add", org_add), (org_app, "list", org_list), (org_app, "unlock", org_unlock),
         (address_app, "add", address_add), (address_app, "remove", address_remove),
         (secret_app, "set", secret_set), (secret_app, "send", secret_send),
         (request_app, "list", request_list), (request_app, "approve", request_approve),
@@ -62,6 +62,18 @@ def org_list() -> None:
             common.echo(f"{org.name}{extra} – {org.kind}{aliases}; {secret}")
             for address in org.addresses:
                 common.echo(f"    {address}")
+
+
+def org_unlock(name: str) -> None:
+    """Lift an organisation's lock (set after too many wrong secrets from its registered
+    addresses) now; its wrong secrets are counted afresh from here. Recorded in `mailbot audit`.
+
+    Example: mailbot org unlock Utrecht
+    """
+    with common.session() as session:
+        org_name = orgs.require(session, name).name
+        locks.lift(session, common.now(), org_name)
+    common.echo(f"Blokkade opgeheven: {org_name}")
 
 
 def address_add(name: str, email: str) -> None:

@@ -95,6 +95,11 @@ def _escape_lines(text: str) -> str:
     return "\n".join(controls.escape(line) for line in text.split("\n"))
 
 
+def shell_word(text: str) -> str:
+    """`text` as the admin would type it as one argument: quoted unless it is one plain word."""
+    return text if text.replace("-", "").isalnum() else f'"{text}"'
+
+
 def configure_logging(stream: TextIO) -> None:
     """Plain lines on one stream; under systemd, journald adds the time itself."""
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "

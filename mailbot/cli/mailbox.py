@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
-from mailbot import db, health, orgs, rounds
+from mailbot import db, health, orgs, outbox, rounds
 from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.forms import KINDS, load_form
+from mailbot.locks import CurrentLock
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
-from mailbot.schedule import run_daemon
+from mailbot.schedule import run_daemon, tell_admins_of_requests
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +61,8 @@ def template(
 
 
 def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
-    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, outbox).
+    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, the admins'
+    digest of requests when due, outbox).
 
     Example: mailbot run --once
     """
@@ -72,9 +76,11 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
             for step in rounds.tick(bot):
                 common.echo(step)
             report = run_pass(bot)
+            tell_admins_of_requests(bot)  # requests this pass recorded, when a digest is due
+            sent = report.sent + outbox.flush(engine, settings, bot.clock.now()).sent
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
             common.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
-                        f"verzonden: {report.sent}")
+                        f"verzonden: {sent}")
         else:
             run_daemon(bot)
     finally:
@@ -86,23 +92,36 @@ def status() -> None:
     """Show the bot's health; exit code 1 when an operator is needed (for monitors).
 
     Quarantined mail and failed replies count until an admin dismisses them
-    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`).
+    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Locked organisations are listed
+    with the registered addresses whose wrong secrets locked them (`mailbot org unlock`).
 
     Example: mailbot status || echo "look at mailbot"
     """
+    settings = Settings()
     with common.session() as session:
-        state = health.check(session, Settings(), common.now())
+        state = health.check(session, settings, common.now())
     last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
     common.echo(f"Laatste geslaagde ronde door de inbox: {last}")
     common.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
     common.echo(f"In quarantaine: {state.quarantined}")
     common.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
-    common.echo(f"Geblokkeerde organisaties: {', '.join(state.locked) or 'geen'}")
+    _show_locks(state.locked, settings)
     common.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")
     for problem in state.problems:
         common.echo(f"AANDACHT: {problem}")
     if state.needs_operator:
         raise typer.Exit(1)
+
+
+def _show_locks(locked: Sequence[CurrentLock], settings: Settings) -> None:
+    """One line per lock, in the configured zone, with the command that lifts it."""
+    common.echo(f"Geblokkeerde organisaties: {len(locked) or 'geen'}")
+    zone = ZoneInfo(settings.round_timezone)
+    for lock in locked:
+        since, until = lock.since.astimezone(zone), lock.until.astimezone(zone)
+        common.echo(f"  {lock.org_name}: sinds {since:%d-%m-%Y %H:%M} tot {until:%d-%m-%Y %H:%M}"
+                    f", {lock.attempts} pogingen vanaf {', '.join(lock.senders) or '-'}; "
+                    f"opheffen: mailbot org unlock {common.shell_word(lock.org_name)}")
 
 
 def audit(

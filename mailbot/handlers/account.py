@@ -1,4 +1,5 @@
-"""ACCOUNT (account aanvragen): record the request, tell the sender, tell the admins."""
+"""ACCOUNT (account aanvragen): record the request and tell the sender; the admins hear of it
+in their digest (requests.tell_admins, run by the daemon)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,11 @@ def handle(ctx: Context) -> Outcome:
     reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
     org = orgs.find(ctx.session, reading.org_name) if reading.org_name else None
     person = reading.person_name or ctx.mail.sender_name or None
-    request, new = requests.open_request(
+    request, _ = requests.open_request(
         ctx.session, ctx.now, "account", sender, claimed_org=reading.org_name, org=org,
         person_name=person, inbound_id=ctx.inbound.id,
     )
     received = ctx.renderer.mail("request_received.txt.j2", kind="account", person_name=person,
                                  claimed_org=reading.org_name or "")
-    replies = [Draft(sender, "request_received", received)]
-    if new:
-        replies += requests.admin_notices(ctx.settings, ctx.renderer, request,
-                                          org.name if org else None)
-    return Outcome("processed", f"account request {request.id}", tuple(replies))
+    return Outcome("processed", f"account request {request.id}",
+                   (Draft(sender, "request_received", received),))

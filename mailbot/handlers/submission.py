@@ -20,9 +20,9 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from mailbot import dmarc, rounds, submissions
+from mailbot import dmarc, locks, rounds, submissions
 from mailbot.addresses import try_normalise
-from mailbot.auth import authenticate, record_failure
+from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.mail.message import MailView
@@ -46,7 +46,7 @@ def handle(ctx: Context) -> Outcome:
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
                          reading.secret, ctx.verified_secrets)
     if login.org is None:
-        return _refuse(ctx, sender, login.claimed)
+        return _refuse(ctx, sender, login)
     org = login.org
     form = load_form(org.kind)
     if form.kind != "gemeente":
@@ -144,15 +144,20 @@ def _sender_trusted(ctx: Context, sender: str) -> bool:
     return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 
-def _refuse(ctx: Context, sender: str, claimed: Organisation | None) -> Outcome:
-    """The seed's answer; the admins hear of it when this failure locks the organisation."""
+def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
+    """The seed's answer. Only a guess from a registered address counts toward a lockout; the
+    admins hear of it when this one locks the organisation."""
     notices: tuple[Draft, ...] = ()
-    if record_failure(ctx.session, ctx.settings, ctx.now, claimed, sender) and claimed:
+    claimed = login.claimed
+    if login.guess and claimed is not None and locks.record_guess(
+        ctx.session, ctx.settings, ctx.now, claimed, sender
+    ):
         rendered = ctx.renderer.mail("admin_locked.txt.j2", org_name=claimed.name,
                                      attempts=ctx.settings.lockout_attempts,
                                      minutes=ctx.settings.lockout_minutes, sender=sender)
         notices = tuple(Draft(a, "admin_locked", rendered) for a in ctx.settings.admin_addresses)
-    return login_failed(ctx, sender, "login failed", notices)
+    return login_failed(ctx, sender, "login failed", notices, standing=login.sender,
+                        claimed=claimed)
 
 
 def _is_form(reading: Reading) -> bool:
@@ -170,9 +175,10 @@ def _problems(
     codes = ",".join(sorted({p.code for p in reading.problems})) or "period_missing"
     labels = {q.key: q.label for q in form.questions}
     return _reply(ctx, sender, "rejected", f"problems: {codes}{_unread(ctx, reading)}",
-                  "problems", "problems.txt.j2", org_name=org.name, problems=reading.problems,
-                  labels=labels, lines=reading.lines, org_field=form.org_field,
-                  last_ended=Period.last_ended(ctx.now), cut=bool(ctx.mail.cut or reading.cut))
+                  "problems", "problems.txt.j2", authenticated=True, org_name=org.name,
+                  problems=reading.problems, labels=labels, lines=reading.lines,
+                  org_field=form.org_field, last_ended=Period.last_ended(ctx.now),
+                  cut=bool(ctx.mail.cut or reading.cut))
 
 
 def _unread(ctx: Context, reading: Reading | None = None) -> str:
@@ -199,15 +205,19 @@ def _store(
     revision = stored.submission.revision
     return _reply(
         ctx, sender, "processed", f"stored revision {revision}", "confirmation",
-        "confirmation.txt.j2", org_name=org.name, person_name=reading.person_name,
-        period=str(period), period_dutch=period.dutch, rows=rows, late=stored.submission.late,
-        replaced=stored.replaced is not None, replaced_at=replaced_at, revision=revision,
-        changes=changes, warnings=form.warnings(reading.answers),
+        "confirmation.txt.j2", authenticated=True, org_name=org.name,
+        person_name=reading.person_name, period=str(period), period_dutch=period.dutch,
+        rows=rows, late=stored.submission.late, replaced=stored.replaced is not None,
+        replaced_at=replaced_at, revision=revision, changes=changes,
+        warnings=form.warnings(reading.answers),
     )
 
 
 def _reply(
-    ctx: Context, to: str, status: str, reason: str, kind: str, template: str, **context: object
+    ctx: Context, to: str, status: str, reason: str, kind: str, template: str, *,
+    authenticated: bool = False, **context: object,
 ) -> Outcome:
+    """One reply; `authenticated` when `to` is a registered sender who gave the right secret."""
     rendered = ctx.renderer.mail(template, **context)
-    return Outcome(status, reason, (Draft(to, kind, rendered),))  # type: ignore[arg-type]
+    draft = Draft(to, kind, rendered, authenticated=authenticated)
+    return Outcome(status, reason, (draft,))  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""WACHTWOORD (wachtwoord vergeten): from a registered address, a request for a new secret."""
+"""WACHTWOORD (wachtwoord vergeten): from a registered address, a request for a new secret;
+the admins hear of it in their digest (requests.tell_admins, run by the daemon)."""
 
 from __future__ import annotations
 
@@ -21,15 +22,12 @@ def handle(ctx: Context) -> Outcome:
         return login_failed(ctx, sender, "wachtwoord from an unregistered address")
     reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
     named = [o for o in acting if reading.org_name and o.name_key == name_key(reading.org_name)]
-    replies: list[Draft] = []
     for org in named or acting:
-        request, new = requests.open_request(
+        requests.open_request(
             ctx.session, ctx.now, "wachtwoord", sender, claimed_org=org.name, org=org,
             person_name=reading.person_name, inbound_id=ctx.inbound.id,
         )
-        if new:
-            replies += requests.admin_notices(ctx.settings, ctx.renderer, request, org.name)
     received = ctx.renderer.mail("request_received.txt.j2", kind="wachtwoord",
                                  person_name=reading.person_name, claimed_org="")
-    return Outcome("processed", "wachtwoord request", (Draft(sender, "request_received",
-                                                             received), *replies))
+    return Outcome("processed", "wachtwoord request",
+                   (Draft(sender, "request_received", received),))
