@@ -173,19 +173,21 @@ def mask_html(markup: str, mask: Masker) -> str:
     """`markup` with every secret masked in the text a reader sees (across tags and entities)
     and in the markup itself (attributes)."""
     visible, starts, spans = _visible_map(markup)
-    cut: list[tuple[int, int]] = []
+    cut: list[tuple[int, int, int]] = []  # start and stop in the markup, stars in their place
     for begin, end in mask.spans(visible):
         first = bisect.bisect_right(starts, begin) - 1
         for segment in range(first, len(starts)):
             if starts[segment] >= end:
                 break
             source_start, source_end, is_entity = spans[segment]
-            if is_entity:
-                cut.append((source_start, source_end))
+            if is_entity:  # as many stars as characters it shows
+                shown = len(html.unescape(markup[source_start:source_end]))
+                cut.append((source_start, source_end, shown))
             else:
                 offset = starts[segment]
-                cut.append((source_start + max(begin - offset, 0),
-                            source_start + min(end - offset, source_end - source_start)))
+                start = source_start + max(begin - offset, 0)
+                stop = source_start + min(end - offset, source_end - source_start)
+                cut.append((start, stop, stop - start))
     return mask.text(_splice(markup, cut))
 
 
@@ -218,16 +220,15 @@ def _visible_map(markup: str) -> tuple[str, list[int], list[tuple[int, int, bool
     return "".join(pieces), starts, spans
 
 
-def _splice(markup: str, cut: list[tuple[int, int]]) -> str:
+def _splice(markup: str, cut: list[tuple[int, int, int]]) -> str:
     if not cut:
         return markup
     out: list[str] = []
     position = 0
-    for start, stop in sorted(cut):
-        start = max(start, position)
-        if stop <= start:
-            continue
-        out += [markup[position:start], "*" * (stop - start)]
+    for start, stop, stars in sorted(cut):
+        if start < position or stop <= start:
+            continue  # within an entity masked already
+        out += [markup[position:start], "*" * stars]
         position = stop
     out.append(markup[position:])
     return "".join(out)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot import parse as parse_module
+from mailbot import lines
 from mailbot.forms import load_form
 from mailbot.parse import Problem, Scans, parse
 from mailbot.periods import Period
@@ -159,8 +159,8 @@ def test_the_period_rule(
 
 def _lines_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
-    read_line = parse_module._read_line
-    monkeypatch.setattr(parse_module, "_read_line",
+    read_line = lines.read_line
+    monkeypatch.setattr(lines, "read_line",
                         lambda raw, questions: read.append(raw) or read_line(raw, questions))
     return read
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from mailbot import db, health, orgs, outbox, rounds
+from mailbot import db, health, orgs, outbox, redaction, rounds
 from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -20,11 +20,12 @@ from mailbot.locks import CurrentLock
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
 from mailbot.schedule import run_daemon, tell_admins_of_requests
+from mailbot.worker import Reader
 
 
 def register(app: typer.Typer) -> None:
     """Add the commands of this module to the main app."""
-    for command in (init, template, run, status, audit, demo):
+    for command in (init, template, run, status, audit, redact, demo):
         app.command()(command)
 
 
@@ -140,6 +141,40 @@ def audit(
         for event, org_name in orgs.audit_trail(session, start):
             common.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
                         f"{org_name or '-':<24} {event.detail}".rstrip())
+
+
+def redact(
+    dry_run: Annotated[bool, typer.Option(help="count what would be masked only")] = False,
+    folders: Annotated[bool, typer.Option(help="the mailbox folders too")] = True,
+) -> None:
+    """Mask the typed secrets in mail kept before every encoding was masked: the archive, and
+    the folders Verwerkt, Geweigerd and Quarantaine (each mail there replaced by its masked
+    copy). Safe to run again.
+
+    Example: mailbot redact --dry-run
+    """
+    settings = Settings()
+    engine = db.make_engine(settings.database_url)
+    reader = Reader()
+    verb = "te maskeren" if dry_run else "gemaskeerd"
+    try:
+        done = redaction.redact_archive(engine, settings, reader, SystemClock(), dry_run)
+        common.echo(_redacted("Archief", done, verb))
+        for folder in (settings.imap_done_folder, settings.imap_rejected_folder,
+                       settings.imap_quarantine_folder) if folders else ():
+            common.echo(_redacted(f"Map {folder}", redaction.redact_folder(
+                settings, folder, reader, dry_run), verb))
+    finally:
+        reader.close()
+        engine.dispose()
+
+
+def _redacted(where: str, done: redaction.Redacted, verb: str) -> str:
+    line = f"{where}: {done.masked} van {done.looked_at} berichten {verb}"
+    if done.unread:
+        line += (f" ({done.unread} niet te lezen binnen de grenzen: alleen zichtbare "
+                 "wachtwoordregels)")
+    return line
 
 
 def demo(

@@ -41,7 +41,7 @@ class Copy:
     uid: int
     raw: bytes
     marker: str
-    arrived: datetime
+    arrived: datetime | None  # None: the time of the append
     again: bool = False
 
 
@@ -73,6 +73,10 @@ class Mailbox:
         if self._client is None:
             raise RuntimeError("Mailbox used outside its with-block")
         return self._client
+
+    def exists(self) -> bool:
+        """Whether the configured folder exists."""
+        return bool(self._imap.folder_exists(self._settings.imap_folder))
 
     def uidvalidity(self) -> int:
         """UIDVALIDITY of the configured folder, freshly selected."""
@@ -146,7 +150,8 @@ class Mailbox:
 
     def _append(self, copies: list[Copy], folder: str) -> None:
         if copies and self._has("MULTIAPPEND"):
-            self._imap.multiappend(folder, [{"msg": c.raw, "date": c.arrived} for c in copies])
+            self._imap.multiappend(folder, [{"msg": c.raw, "date": c.arrived} if c.arrived
+                                            else c.raw for c in copies])
             return
         for copy in copies:
             self._imap.append(folder, copy.raw, msg_time=copy.arrived)
