@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -79,6 +80,8 @@ class Bot:
     renderer: Renderer
     verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
     reader: Reader = field(default_factory=Reader)  # the reading worker process
+    # Called after each message: the daemon tells systemd's watchdog it is making progress.
+    progress: Callable[[], None] = field(default=lambda: None)
 
     def __post_init__(self) -> None:
         # A bot reads 25 MB mails: their memory goes back to the system once they are done.
@@ -209,6 +212,7 @@ def _take_turns(
         if inbound is None:
             return True
         handled.append((uid, inbound))
+        bot.progress()
     return False
 
 

@@ -4,10 +4,12 @@ SIGTERM stops it cleanly between two messages."""
 
 from __future__ import annotations
 
+import dataclasses
 import imaplib
 import logging
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -18,6 +20,7 @@ from sqlmodel import Session
 from mailbot import outbox, requests, rounds
 from mailbot.mail.imap import Mailbox
 from mailbot.pipeline import Bot, drain
+from mailbot.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def watch(bot: Bot, stop: threading.Event) -> None:
             log.warning("mailbox unavailable, retry in %.0fs: %s", backoff, exc)
         except Exception:
             log.exception("mailbox pass failed, retry in %.0fs", backoff)
-        stop.wait(backoff)
+        _wait(bot, stop, backoff)
         backoff = min(backoff * 2, LONGEST_BACKOFF)
 
 
@@ -79,20 +82,33 @@ def _serve(bot: Bot, mailbox: Mailbox, stop: threading.Event) -> None:
     """Drain, then wait for news (IDLE) at most `poll_seconds` before draining again."""
     while not stop.is_set():
         report = drain(bot, mailbox)
+        bot.progress()
         if report.handled:
             log.info("pass handled=%d sent=%d", report.handled, report.sent)
         if not mailbox.can_idle():
-            stop.wait(bot.settings.poll_seconds)
+            _wait(bot, stop, bot.settings.poll_seconds)
             continue
         waited = 0.0
         while not stop.is_set() and waited < bot.settings.poll_seconds:
             if mailbox.idle(min(IDLE_SLICE, bot.settings.poll_seconds - waited)):
                 break
             waited += IDLE_SLICE
+            bot.progress()
 
 
-def run_daemon(bot: Bot) -> None:
-    """Run until SIGTERM or SIGINT."""
+def _wait(bot: Bot, stop: threading.Event, seconds: float) -> None:
+    """Wait for `seconds` (or a stop), telling the watchdog all is well meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        stop.wait(min(IDLE_SLICE, left))
+        bot.progress()
+
+
+def run_daemon(bot: Bot, watchdog: Watchdog | None = None) -> None:
+    """Run until SIGTERM or SIGINT, telling systemd (when it runs the daemon) when it is
+    ready and that it is making progress (mailbot.watchdog)."""
+    watchdog = watchdog or Watchdog()
+    bot = dataclasses.replace(bot, progress=watchdog.alive)
     stop = threading.Event()
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(send, "interval", seconds=bot.settings.outbox_seconds, args=[bot],
@@ -112,8 +128,10 @@ def run_daemon(bot: Bot) -> None:
     scheduler.start()
     log.info("mailbot running: IDLE on %s, at least every %ds", bot.settings.imap_folder,
              bot.settings.poll_seconds)
+    watchdog.ready()
     try:
         watch(bot, stop)
     finally:
+        watchdog.stopping()
         scheduler.shutdown(wait=True)
         log.info("mailbot stopped")
