@@ -14,9 +14,11 @@ typed as `ab` does not turn every `ab` of the mail into stars.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import html
 import io
+import quopri
 import re
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -27,7 +29,6 @@ from email.message import Message
 from email.policy import Compat32, compat32
 
 from mailbot.mail.html import html_to_text
-from mailbot.mail.limits import Limits
 from mailbot.mail.markup import Text, tokens
 from mailbot.mail.message import decode_bytes, decode_words
 from mailbot.mail.source import bounded_fields
@@ -43,31 +44,42 @@ class _Verbatim(Compat32):
         return f"{name}: {value}\r\n".encode("ascii", "surrogateescape")
 
 
+# How a file that is not declared as text may still hold it (Notepad writes UTF-16).
+_BYTE_CODECS = ("utf-8", "latin-1", "utf-16-le", "utf-16-be")
 _WIRE = _Verbatim(linesep="\r\n")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
-def secrets_in(message: Message, limits: Limits) -> set[str]:
-    """Every secret typed anywhere in the message: text and HTML parts, and the subject."""
+def secrets_in(message: Message) -> set[str]:
+    """Every secret typed anywhere in the message: text and HTML parts, other parts read as
+    text (a form saved as a .txt attachment), and the subject."""
     found = typed_secrets(decode_words(str(message.get("subject", ""))))
-    for part in text_parts(message, limits):
+    for part in leaves(message):
         found |= typed_secrets(_visible(part))
     return {value for value in found if any(ch.isalnum() for ch in value)}
 
 
-def masked_copy(
-    raw: bytes, secrets: set[str], limits: Limits, parsed: Message | None = None
-) -> bytes:
+def masked_copy(raw: bytes, secrets: set[str], parsed: Message | None = None) -> bytes:
     """`raw` written again with every occurrence of `secrets` masked. `parsed` is `raw` as
     the reader parsed it, when that was all of it (changed here)."""
     message = parsed or message_from_bytes(bounded_fields(raw), policy=compat32)
     mask = Masker(secrets)
     _mask_headers(message, mask)
-    for part in text_parts(message, limits):
-        _mask_part(part, mask)
+    for part in leaves(message):
+        # A part that names its charset is text whatever its type says (a .txt attachment).
+        if part.get_content_type() in _TEXT_TYPES or part.get_content_charset():
+            _mask_part(part, mask)
+        else:
+            _mask_data(part, mask)
+    for part in parts(message):  # text around the parts, which no client shows
+        for side in ("preamble", "epilogue"):
+            if isinstance(around := getattr(part, side), str):
+                setattr(part, side, mask.text(around))
     out = io.BytesIO()
     BytesGenerator(out, mangle_from_=False, maxheaderlen=0, policy=_WIRE).flatten(message)
-    return _BARE_LF.sub(b"\r\n", out.getvalue())
+    # Last, the bytes as they go out: a structure the parser read otherwise than a client
+    # might (a boundary used twice) hides nothing that stands there as typed.
+    return mask.data(_BARE_LF.sub(b"\r\n", out.getvalue()))
 
 
 # A secret's label and the rest of its line, in the raw bytes as they came.
@@ -84,21 +96,21 @@ def mask_secret_lines(raw: bytes) -> bytes | None:
     return None if masked == raw else masked
 
 
-def text_parts(message: Message, limits: Limits) -> Iterator[Message]:
-    """The text and HTML leaves, attachments and forwarded messages included, within the
-    reader's limits on nesting and parts."""
-    stack = [(message, 0)]
-    seen = 0
-    while stack and seen < limits.parts:
-        part, depth = stack.pop()
-        seen += 1
+def parts(message: Message) -> Iterator[Message]:
+    """Every part of the message, multiparts included, to any depth and however many: what is
+    masked is not bounded by what the reader reads (the worker's time limit bounds it)."""
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        yield part
         payload = part.get_payload()
         if isinstance(payload, list):
-            if depth < limits.depth:
-                stack.extend((child, depth + 1) for child in reversed(payload)
-                             if isinstance(child, Message))
-        elif part.get_content_type() in _TEXT_TYPES:
-            yield part
+            stack.extend(child for child in reversed(payload) if isinstance(child, Message))
+
+
+def leaves(message: Message) -> Iterator[Message]:
+    """The leaf parts, attachments and forwarded messages included."""
+    return (part for part in parts(message) if not isinstance(part.get_payload(), list))
 
 
 class Masker:
@@ -111,10 +123,20 @@ class Masker:
             for form in sorted(forms, key=len, reverse=True)
         ]
         self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+        encoded = {form.encode(codec, "ignore") for form in forms if len(form) >= SHORT
+                   for codec in _BYTE_CODECS} - {b""}
+        self._bytes = re.compile(b"|".join(map(re.escape, sorted(encoded, key=len, reverse=True))),
+                                 re.IGNORECASE) if encoded else None
 
     def text(self, text: str) -> str:
         """`text` with every secret replaced by as many stars."""
         return self._pattern.sub(lambda match: "*" * len(match.group()), text)
+
+    def data(self, data: bytes) -> bytes:
+        """`data` with every secret of `SHORT` characters or more, in the byte forms a file
+        holds text in, replaced by as many stars (shorter ones could be any bytes of a file)."""
+        return self._bytes.sub(lambda match: b"*" * len(match.group()), data) if \
+            self._bytes is not None else data
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Where the secrets are in `text`."""
@@ -129,6 +151,20 @@ def _forms(value: str) -> set[str]:
 
 
 _LABEL = re.compile(r"wachtwoord|geheim", re.IGNORECASE)  # mailbot.parse's secret labels
+
+
+def _mask_data(part: Message, mask: Masker) -> None:
+    """A part that is not text: secrets where they show as bytes, the encoding kept."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes) or (masked := mask.data(data)) == data:
+        return
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding == "base64":
+        part.set_payload(base64.encodebytes(masked).decode("ascii"))
+    elif encoding == "quoted-printable":
+        part.set_payload(quopri.encodestring(masked).decode("ascii"))
+    else:
+        part.set_payload(masked.decode("ascii", "surrogateescape"))
 
 
 def _visible(part: Message) -> str:

@@ -43,7 +43,7 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     Every mail is read as that form first (the police form only once a police unit has
     logged in with its secret, which no stranger can make happen)."""
     mail, message = read_parsed(raw, limits)
-    secrets = secrets_in(message, limits)
+    secrets = secrets_in(message)
     whole = message if len(raw) <= LARGE else None  # a large one was read without attachments
     del message
     scans = Scans(limits.form_lines)
@@ -57,7 +57,7 @@ def read_message(raw: bytes, limits: Limits) -> Read:
             scans.of(text, form)
     if not secrets:
         return Read(mail, scans, None, mail.subject)
-    masked = masked_copy(raw, secrets, limits, whole)
+    masked = masked_copy(raw, secrets, whole)
     return Read(mail, scans, masked, Masker(secrets).text(mail.subject))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from email import message_from_bytes
 from email.policy import compat32
 
-from mailbot.mail.limits import Limits
 from mailbot.masking import Masker, mask_html, mask_secret_lines, masked_copy, secrets_in
 from tests.leaks import holds
 
@@ -16,7 +15,7 @@ def test_every_value_after_a_secret_label_counts_quoted_or_not() -> None:
     raw = (b"From: a@b.nl\r\nSubject: Wachtwoord: uit-het-onderwerp\r\n\r\n"
            b"Wachtwoord: kq7m-x3rt-hc9w-pa4e\r\n> > Geheim: oud-oud-oud\r\nwachtwoord:\r\n"
            b"Mijn wachtwoord staat hieronder\r\n")
-    found = secrets_in(message_from_bytes(raw, policy=compat32), Limits())
+    found = secrets_in(message_from_bytes(raw, policy=compat32))
     assert found == {"uit-het-onderwerp", SECRET, "oud-oud-oud"}
 
 
@@ -42,7 +41,7 @@ def test_headers_are_masked_each_in_its_place() -> None:
     raw = (f"From: a@b.nl\r\nThread-Topic: Wachtwoord {SECRET}\r\nReceived: eerste\r\n"
            f"Received: met {SECRET}\r\nSubject: =?utf-8?q?Wachtwoord=3A_{SECRET}?=\r\n\r\n"
            f"Wachtwoord: {SECRET}\r\n").encode()
-    copy = masked_copy(raw, {SECRET}, Limits())
+    copy = masked_copy(raw, {SECRET})
     assert not holds(copy, SECRET)
     names = [line.split(b":")[0] for line in copy.split(b"\r\n\r\n")[0].split(b"\r\n")]
     assert names[:5] == [b"From", b"Thread-Topic", b"Received", b"Received", b"Subject"]
