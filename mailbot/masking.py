@@ -18,6 +18,7 @@ import base64
 import bisect
 import html
 import io
+import itertools
 import quopri
 import re
 from collections.abc import Iterator
@@ -27,16 +28,15 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.policy import Compat32, compat32
+from typing import TypeVar
 
 from mailbot.mail.html import html_to_text
-from mailbot.mail.markup import Text, tokens
 from mailbot.mail.message import decode_bytes, decode_words
 from mailbot.mail.source import bounded_fields
 from mailbot.parse import typed_secrets
 
 SHORT = 4
 _TEXT_TYPES = ("text/plain", "text/html")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,8};?|[A-Za-z][A-Za-z0-9]{0,31};?)")
 class _Verbatim(Compat32):
     """Headers written as they came (folds and all): only a masked one is new."""
 
@@ -50,13 +50,23 @@ _WIRE = _Verbatim(linesep="\r\n")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
+MAX_SECRETS = 32  # values looked for everywhere; a mail with more is no one's real reply
+MAX_SECRET_CHARS = 128  # of a value; a longer one is garbage, looked for by its beginning
+
+
 def secrets_in(message: Message) -> set[str]:
-    """Every secret typed anywhere in the message: text and HTML parts, other parts read as
-    text (a form saved as a .txt attachment), and the subject."""
-    found = typed_secrets(decode_words(str(message.get("subject", ""))))
-    for part in leaves(message):
-        found |= typed_secrets(_visible(part))
-    return {value for value in found if any(ch.isalnum() for ch in value)}
+    """The secrets typed anywhere in the message (text and HTML parts, other parts read as
+    text, such as a form saved as a .txt attachment, and the subject), the first
+    `MAX_SECRETS` of them, each cut to `MAX_SECRET_CHARS`: what masking looks for."""
+    found: dict[str, None] = {}
+    texts = [decode_words(str(message.get("subject", "")))]
+    for text in itertools.chain(texts, (_visible(part) for part in leaves(message))):
+        for value in typed_secrets(text):
+            if any(ch.isalnum() for ch in value):
+                found[value[:MAX_SECRET_CHARS]] = None
+        if len(found) >= MAX_SECRETS:
+            break
+    return set(list(found)[:MAX_SECRETS])
 
 
 def masked_copy(raw: bytes, secrets: set[str], parsed: Message | None = None) -> bytes:
@@ -82,8 +92,10 @@ def masked_copy(raw: bytes, secrets: set[str], parsed: Message | None = None) ->
     return mask.data(_BARE_LF.sub(b"\r\n", out.getvalue()))
 
 
-# A secret's label and the rest of its line, in the raw bytes as they came.
-_SECRET_LINE = re.compile(rb"((?:wachtwoord|geheim)[*\s]{0,8}[:=])([^\r\n]*)", re.IGNORECASE)
+# A secret's label and the rest of its line.
+_LINE = r"((?:wachtwoord|geheim)[* \t]{0,8}[:=][ \t]*)([^\r\n]*)"
+_SECRET_LINE = re.compile(_LINE.encode(), re.IGNORECASE)
+_SECRET_TEXT_LINE = re.compile(_LINE, re.IGNORECASE)
 
 
 def mask_secret_lines(raw: bytes) -> bytes | None:
@@ -113,11 +125,18 @@ def leaves(message: Message) -> Iterator[Message]:
     return (part for part in parts(message) if not isinstance(part.get_payload(), list))
 
 
+_Text = TypeVar("_Text", str, bytes)
+
+
 class Masker:
-    """Masks a fixed set of secrets in texts, case-insensitively."""
+    """Masks a fixed set of secrets in texts, case-insensitively.
+
+    Each secret is found with a plain search in the lower-cased text, one pass per secret:
+    an alternation of all of them in one pattern is tried at every position of the text."""
 
     def __init__(self, secrets: set[str]) -> None:
         forms = {form for value in secrets for form in _forms(value)}
+        self._needles = sorted({form.lower() for form in forms}, key=len, reverse=True)
         alternatives = [
             re.escape(form) if len(form) >= SHORT else rf"(?<!\w){re.escape(form)}(?!\w)"
             for form in sorted(forms, key=len, reverse=True)
@@ -125,23 +144,56 @@ class Masker:
         self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
         encoded = {form.encode(codec, "ignore") for form in forms if len(form) >= SHORT
                    for codec in _BYTE_CODECS} - {b""}
-        self._bytes = re.compile(b"|".join(map(re.escape, sorted(encoded, key=len, reverse=True))),
-                                 re.IGNORECASE) if encoded else None
+        self._bytes = [needle.lower() for needle in sorted(encoded, key=len, reverse=True)]
 
     def text(self, text: str) -> str:
         """`text` with every secret replaced by as many stars."""
-        return self._pattern.sub(lambda match: "*" * len(match.group()), text)
+        return _starred(text, self.spans(text))
 
     def data(self, data: bytes) -> bytes:
         """`data` with every secret of `SHORT` characters or more, in the byte forms a file
         holds text in, replaced by as many stars (shorter ones could be any bytes of a file)."""
-        return self._bytes.sub(lambda match: b"*" * len(match.group()), data) if \
-            self._bytes is not None else data
+        lowered = data.lower()
+        found = [(at, at + len(needle)) for needle in self._bytes
+                 for at in _positions(lowered, needle)]
+        return _starred(data, found)
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the secrets are in `text`."""
-        for match in self._pattern.finditer(text):
-            yield match.span()
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter that lower-cases to two: the pattern decides
+            return [match.span() for match in self._pattern.finditer(text)]
+        return [(at, at + len(needle)) for needle in self._needles
+                for at in _positions(lowered, needle)
+                if len(needle) >= SHORT or _whole_word(text, at, at + len(needle))]
+
+
+def _positions(haystack: _Text, needle: _Text) -> Iterator[int]:
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
+
+
+def _whole_word(text: str, start: int, stop: int) -> bool:
+    before, after = text[start - 1:start], text[stop:stop + 1]
+    return not any(ch.isalnum() or ch == "_" for ch in before + after)
+
+
+def _starred(written: _Text, spans: list[tuple[int, int]]) -> _Text:
+    """`written` with every span (overlapping or not) replaced by as many stars."""
+    if not spans:
+        return written
+    star = "*" if isinstance(written, str) else b"*"
+    out: list[_Text] = []
+    position = 0
+    for start, stop in sorted(spans):
+        start = max(start, position)
+        if stop > start:
+            out += [written[position:start], star * (stop - start)]  # type: ignore[list-item]
+            position = stop
+    out.append(written[position:])
+    return written[:0].join(out)
 
 
 def _forms(value: str) -> set[str]:
@@ -167,13 +219,24 @@ def _mask_data(part: Message, mask: Masker) -> None:
         part.set_payload(masked.decode("ascii", "surrogateescape"))
 
 
+LABEL_WINDOW = 4096  # characters of markup after a label in which its value is written
+
+
 def _visible(part: Message) -> str:
-    """The part's text as a reader sees it; empty when no secret label appears in it."""
+    """The part's text as a reader sees it where a secret label appears in it (HTML: the
+    markup from each label on, a window at a time, so that a label or a secret split by
+    markup is found whole; windows that meet are read as one, so the work stays linear)."""
     text = _decoded(part)
-    if not _LABEL.search(text):
-        return ""
-    # HTML: the text a reader sees, so a label or a secret split by markup is found whole.
-    return html_to_text(text) if part.get_content_subtype() == "html" else text
+    found = [match.start() for match in _LABEL.finditer(text)]
+    if not found or part.get_content_subtype() != "html":
+        return text if found else ""
+    windows: list[list[int]] = []
+    for start in found:
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = start + LABEL_WINDOW
+        else:
+            windows.append([start, start + LABEL_WINDOW])
+    return "\n".join(html_to_text(text[start:stop]) for start, stop in windows)
 
 
 def _decoded(part: Message) -> str:
@@ -196,7 +259,11 @@ def _mask_headers(message: Message, mask: Masker) -> None:
 
 def _mask_part(part: Message, mask: Masker) -> None:
     text = _decoded(part)
-    masked = mask_html(text, mask) if part.get_content_subtype() == "html" else mask.text(text)
+    if part.get_content_subtype() == "html":
+        masked = mask_html(text, mask)
+    else:  # and the rest of every secret's line, whatever is looked for elsewhere
+        masked = _SECRET_TEXT_LINE.sub(lambda match: match[1] + "*" * len(match[2]),
+                                       mask.text(text))
     if masked == text:
         return
     charset = Charset("utf-8")
@@ -227,6 +294,13 @@ def mask_html(markup: str, mask: Masker) -> str:
     return mask.text(_splice(markup, cut))
 
 
+# The markup as visible text and the rest: a tag (up to the next '<' or '>'), an entity, a run
+# of text, or a lone '<' or '&'. Comments and scripts count as text here: masking a secret in
+# them too does no harm, and no search ever runs past the next '<'.
+_PIECES = re.compile(r"<[^<>]*+>|(&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,8};?"
+                     r"|[A-Za-z][A-Za-z0-9]{0,31};?))|[^<&]++|[<&]")
+
+
 def _visible_map(markup: str) -> tuple[str, list[int], list[tuple[int, int, bool]]]:
     """The visible text, and per segment of it (a run of plain text, or one entity) where it
     starts in the visible text and where it lies in the markup."""
@@ -234,25 +308,16 @@ def _visible_map(markup: str) -> tuple[str, list[int], list[tuple[int, int, bool
     starts: list[int] = []
     spans: list[tuple[int, int, bool]] = []
     length = 0
-    for token in tokens(markup):
-        if not isinstance(token, Text) or token.raw:
-            continue
-        position = token.start
-        for entity in _ENTITY.finditer(markup, token.start, token.stop):
-            for start, stop, is_entity in ((position, entity.start(), False),
-                                           (entity.start(), entity.end(), True)):
-                shown = html.unescape(markup[start:stop]) if is_entity else markup[start:stop]
-                if shown:
-                    pieces.append(shown)
-                    starts.append(length)
-                    spans.append((start, stop, is_entity))
-                    length += len(shown)
-            position = entity.end()
-        if position < token.stop:
-            pieces.append(markup[position:token.stop])
-            starts.append(length)
-            spans.append((position, token.stop, False))
-            length += token.stop - position
+    for match in _PIECES.finditer(markup):
+        written = match.group()
+        is_entity = match.group(1) is not None
+        if written.startswith("<") and len(written) > 1:
+            continue  # a tag
+        shown = html.unescape(written) if is_entity else written
+        pieces.append(shown)
+        starts.append(length)
+        spans.append((match.start(), match.end(), is_entity))
+        length += len(shown)
     return "".join(pieces), starts, spans
 
 

@@ -131,6 +131,18 @@ def _utf7(size: int) -> bytes:
     return _mail(_repeat(b"+AGEAYgBj-", size), "text/plain; charset=utf-7")
 
 
+def _many_secrets(size: int) -> bytes:
+    lines = b"".join(b"Wachtwoord: geheim-%07d\r\n" % n for n in range(size // 28 + 1))
+    return _mail(lines)
+
+
+def _secret_everywhere(size: int) -> bytes:
+    """A secret typed once, then again and again split by markup and entities."""
+    unit = b"<b>ab</b>&#99;d-<i>ef</i>gh "
+    return _mail(_repeat(unit, size, b"<html><body><p>Wachtwoord: abcd-efgh</p>"),
+                 "text/html; charset=utf-8")
+
+
 SHAPES: dict[str, Callable[[int], bytes]] = {
     # HTML: nesting the converter re-renders at every level, constructs the tokenizer rescans.
     "html-nested-quotes": _html(b"<blockquote>regel<br>"),
@@ -193,4 +205,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "header-reply-prefixes": _reply_prefixes,
     "header-address-comments": _address_comments,
     "header-many-addresses": _many_addresses,
+    # Masking: many secrets to look for, one secret hidden everywhere.
+    "mask-many-secret-lines": _many_secrets,
+    "mask-secret-everywhere": _secret_everywhere,
 }

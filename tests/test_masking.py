@@ -51,5 +51,5 @@ def test_headers_are_masked_each_in_its_place() -> None:
 def test_a_mail_that_could_not_be_read_is_masked_where_a_secret_line_shows() -> None:
     raw = b"Subject: x\r\n\r\nGemeente: Utrecht\r\nWACHTWOORD :  kq7m-x3rt\r\nGeheim=abc\r\n"
     assert mask_secret_lines(raw) == (b"Subject: x\r\n\r\nGemeente: Utrecht\r\n"
-                                      b"WACHTWOORD :***********\r\nGeheim=***\r\n")
+                                      b"WACHTWOORD :  *********\r\nGeheim=***\r\n")
     assert mask_secret_lines(b"Subject: x\r\n\r\nniets\r\n") is None

@@ -30,33 +30,56 @@ _RULE = "_" * 32
 
 @dataclass
 class _Frame:
-    """An open container whose text is built apart: the document, a quote, a table row or cell."""
+    """An open container whose text is built apart: the document, a quote, a table row or cell.
+
+    The line being written is kept in pieces, joined when it ends: text added to one long
+    line (markup without a single break) costs its own length, not the line's again."""
 
     kind: str
-    lines: list[str] = field(default_factory=lambda: [""])
+    lines: list[str] = field(default_factory=list)  # the finished lines
     cells: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)  # the line being written
+    filled: bool = False  # the line being written holds more than spaces
 
     def write(self, text: str) -> None:
-        if not self.lines[-1] or self.lines[-1].endswith(" "):
+        if not self.pieces or self.pieces[-1].endswith(" "):
             text = text.lstrip(" ")
-        self.lines[-1] += text
+        if text:
+            self.pieces.append(text)
+            self.filled = self.filled or bool(text.strip(" "))
+
+    def write_verbatim(self, text: str) -> None:
+        """Preformatted text: its line breaks are lines, its spaces stay."""
+        first, *rest = text.split("\n")
+        self.pieces.append(first)
+        self.filled = self.filled or bool(first.strip(" "))
+        for line in rest:
+            self._end_line()
+            self.pieces.append(line)
+            self.filled = bool(line.strip(" "))
 
     def soft_break(self) -> None:
         """End the current line unless it is already empty (block boundaries)."""
-        if self.lines[-1].strip(" "):
-            self.lines.append("")
+        if self.filled:
+            self._end_line()
 
     def hard_break(self) -> None:
         """Always start a new line (<br>): two in a row give a blank line."""
-        self.lines[-1] = self.lines[-1].rstrip(" ")
-        self.lines.append("")
+        self._end_line()
 
     def add_lines(self, lines: list[str]) -> None:
         self.soft_break()
-        self.lines[-1:] = [*lines, ""]
+        self.pieces = []  # spaces only, if anything
+        self.lines.extend(lines)
+        self.filled = False
+
+    def _end_line(self) -> None:
+        self.lines.append("".join(self.pieces).rstrip(" "))
+        self.pieces, self.filled = [], False
 
     def text(self) -> str:
-        return "\n".join(line.rstrip(" ") for line in self.lines).strip("\n")
+        current = "".join(self.pieces).rstrip(" ")
+        return "\n".join([*(line.rstrip(" ") for line in self.lines), current]).strip("\n")
 
 
 class _Converter:
@@ -96,9 +119,7 @@ class _Converter:
         if self.hidden:
             return
         if self.pre:
-            first, *rest = data.split("\n")
-            self.block.lines[-1] += first
-            self.block.lines.extend(rest)
+            self.block.write_verbatim(data)
         else:
             self.block.write(_SPACES.sub(" ", data))
 
