@@ -8,21 +8,28 @@ from email.message import Message
 from email.policy import compat32
 
 from mailbot.addresses import try_normalise
+from mailbot.mail.message import walk
 
-_RECIPIENT = re.compile(r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^>\s]+)>?",
-                        re.I | re.M)
-_ACTION = re.compile(r"^action\s*:\s*(\w+)", re.I | re.M)
+# Possessive: a run of white space is never shared out again between two patterns.
+_RECIPIENT = re.compile(
+    r"^(?:final|original)-recipient\s*+:\s*+(?:rfc822\s*+;)?\s*+<?([^>\s]++)>?", re.I | re.M)
+_ACTION = re.compile(r"^action\s*+:\s*+(\w+)", re.I | re.M)
 
 
 def failed_recipients(raw: bytes) -> list[str]:
+    """Addresses the delivery report in `raw` says failed (see `failures`)."""
+    return failures(email.message_from_bytes(raw, policy=compat32))
+
+
+def failures(message: Message) -> list[str]:
     """Addresses a delivery report says failed (action failed), normalised, without repeats.
 
     Anything that is not a valid address (a forged report may carry escape sequences) is left
-    out: it is recorded and shown to the admin, and could never have been one of ours.
+    out: it is recorded and shown to the admin, and could never have been one of ours. Read
+    with the rest of the message, in the reading worker (mailbot.reading).
     """
-    message = email.message_from_bytes(raw, policy=compat32)
     found: list[str] = []
-    for part in message.walk():
+    for part in walk(message):
         if part.get_content_type() != "message/delivery-status":
             continue
         for block in _status_blocks(part):

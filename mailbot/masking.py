@@ -31,7 +31,7 @@ from email.policy import Compat32, compat32
 from typing import TypeVar
 
 from mailbot.mail.html import html_to_text
-from mailbot.mail.message import decode_bytes, decode_words
+from mailbot.mail.message import decode_bytes, decode_words, walk
 from mailbot.mail.source import bounded_fields
 from mailbot.parse import typed_secrets
 
@@ -81,7 +81,7 @@ def masked_copy(raw: bytes, secrets: set[str], parsed: Message | None = None) ->
             _mask_part(part, mask)
         else:
             _mask_data(part, mask)
-    for part in parts(message):  # text around the parts, which no client shows
+    for part in walk(message):  # text around the parts, which no client shows
         for side in ("preamble", "epilogue"):
             if isinstance(around := getattr(part, side), str):
                 setattr(part, side, mask.text(around))
@@ -108,21 +108,10 @@ def mask_secret_lines(raw: bytes) -> bytes | None:
     return None if masked == raw else masked
 
 
-def parts(message: Message) -> Iterator[Message]:
-    """Every part of the message, multiparts included, to any depth and however many: what is
-    masked is not bounded by what the reader reads (the worker's time limit bounds it)."""
-    stack = [message]
-    while stack:
-        part = stack.pop()
-        yield part
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend(child for child in reversed(payload) if isinstance(child, Message))
-
-
 def leaves(message: Message) -> Iterator[Message]:
-    """The leaf parts, attachments and forwarded messages included."""
-    return (part for part in parts(message) if not isinstance(part.get_payload(), list))
+    """The leaf parts, attachments and forwarded messages included, however deep or many:
+    what is masked is not bounded by what the reader reads (the worker's time limit is)."""
+    return (part for part in walk(message) if not isinstance(part.get_payload(), list))
 
 
 _Text = TypeVar("_Text", str, bytes)

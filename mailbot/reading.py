@@ -8,8 +8,10 @@ pattern or in C code is stopped; the daemon only gets the result.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from mailbot.bounces import failures
 from mailbot.forms import load_form
 from mailbot.mail.large import LARGE
 from mailbot.mail.limits import Limits
@@ -43,6 +45,8 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     Every mail is read as that form first (the police form only once a police unit has
     logged in with its secret, which no stranger can make happen)."""
     mail, message = read_parsed(raw, limits)
+    if failed := failures(message):
+        mail = dataclasses.replace(mail, failed_recipients=tuple(failed))
     secrets = secrets_in(message)
     whole = message if len(raw) <= LARGE else None  # a large one was read without attachments
     del message

@@ -131,6 +131,16 @@ def _utf7(size: int) -> bytes:
     return _mail(_repeat(b"+AGEAYgBj-", size), "text/plain; charset=utf-7")
 
 
+def _bounce_spaces(size: int) -> bytes:
+    """A delivery report whose recipient lines are runs of white space."""
+    status = _repeat(b"Final-Recipient: rfc822;" + b" " * 200 + b">\r\nAction: failed\r\n\r\n",
+                     size)
+    body = (b"--r\r\nContent-Type: text/plain\r\n\r\nNiet bezorgd.\r\n--r\r\n"
+            b"Content-Type: message/delivery-status\r\n\r\n" + status + b"--r--\r\n")
+    return _mail(body, 'multipart/report; report-type=delivery-status; boundary="r"').replace(
+        b"From: " + STRANGER.encode(), b"From: MAILER-DAEMON@elders.nl", 1)
+
+
 def _many_secrets(size: int) -> bytes:
     lines = b"".join(b"Wachtwoord: geheim-%07d\r\n" % n for n in range(size // 28 + 1))
     return _mail(lines)
@@ -205,6 +215,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "header-reply-prefixes": _reply_prefixes,
     "header-address-comments": _address_comments,
     "header-many-addresses": _many_addresses,
+    "bounce-recipient-spaces": _bounce_spaces,
     # Masking: many secrets to look for, one secret hidden everywhere.
     "mask-many-secret-lines": _many_secrets,
     "mask-secret-everywhere": _secret_everywhere,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from mailbot import orgs
-from mailbot.bounces import failed_recipients
 from mailbot.outcome import Context, Outcome
 
 
 def handle(ctx: Context) -> Outcome:
     """Record every failed recipient against the organisations it is registered for."""
-    failed = failed_recipients(ctx.inbound.raw)
+    failed = ctx.mail.failed_recipients  # read in the reading worker (mailbot.reading)
     for address in failed:
         acting = orgs.acting_for(ctx.session, address)
         for org in acting or [None]:

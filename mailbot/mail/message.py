@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -56,6 +56,8 @@ class MailView:
     cut: frozenset[str] = frozenset()  # the limits met (Limits field names): the rest is unread
     # Authentication-Results as they arrived (unfolded, no RFC 2047 decoding), top first.
     authentication_results: tuple[str, ...] = ()
+    # The recipients a delivery report in the mail says failed (mailbot.bounces).
+    failed_recipients: tuple[str, ...] = ()
 
 
 @dataclass
@@ -255,6 +257,16 @@ def _text(part: Message, depth: int, walk: _Walk) -> str:
     if ctype in ("text/plain", "text/html") and not _is_attachment(part):
         return _leaf(part, walk)
     return ""
+
+
+def walk(message: Message) -> Iterator[Message]:
+    """Every part of `message`, itself first, to any depth: without recursion, so a structure
+    nested as deep as the parser could hold is walked all the same."""
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        yield part
+        stack.extend(reversed(_children(part)))
 
 
 def _children(part: Message) -> list[Message]:
