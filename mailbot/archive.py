@@ -244,7 +244,7 @@ def write_pieces(session: Session, inbound: Inbound) -> None:
         session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq, "data": piece})
 
 
-def keep_redacted(inbound: Inbound, masked: bytes) -> None:
+def keep_redacted(inbound: Inbound, masked: bytes | bytearray) -> None:
     """Hold the masked copy in place of the archived bytes, to be written with the outcome.
 
     Not through the ORM's change history, which would keep the unmasked bytes (25 MB for a

@@ -28,7 +28,7 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.policy import Compat32, compat32
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from mailbot.mail.html import html_to_text
 from mailbot.mail.message import decode_bytes, decode_words, walk
@@ -54,31 +54,48 @@ MAX_SECRETS = 32  # values looked for everywhere; a mail with more is no one's r
 MAX_SECRET_CHARS = 128  # of a value; a longer one is garbage, looked for by its beginning
 
 
-def secrets_in(message: Message) -> set[str]:
+class Typed(NamedTuple):
+    """The secrets typed in a message, and the text of each part as decoded to find them
+    (by the part's id: valid as long as that parsed message is)."""
+
+    secrets: set[str]
+    texts: dict[int, str]
+
+
+def secrets_in(message: Message) -> Typed:
     """The secrets typed anywhere in the message (text and HTML parts, other parts read as
     text, such as a form saved as a .txt attachment, and the subject), the first
     `MAX_SECRETS` of them, each cut to `MAX_SECRET_CHARS`: what masking looks for."""
     found: dict[str, None] = {}
-    texts = [decode_words(str(message.get("subject", "")))]
-    for text in itertools.chain(texts, (_visible(part) for part in leaves(message))):
+    texts: dict[int, str] = {}
+    subject = [decode_words(str(message.get("subject", "")))]
+    for text in itertools.chain(subject, (_visible(part, texts) for part in leaves(message))):
         for value in typed_secrets(text):
             if any(ch.isalnum() for ch in value):
                 found[value[:MAX_SECRET_CHARS]] = None
         if len(found) >= MAX_SECRETS:
             break
-    return set(list(found)[:MAX_SECRETS])
+    return Typed(set(list(found)[:MAX_SECRETS]), texts)
 
 
-def masked_copy(raw: bytes, secrets: set[str], parsed: Message | None = None) -> bytes:
-    """`raw` written again with every occurrence of `secrets` masked. `parsed` is `raw` as
-    the reader parsed it, when that was all of it (changed here)."""
+def masked_copy(raw: bytes, typed: Typed, parsed: Message | None = None) -> bytes:
+    """`raw` with every occurrence of the typed secrets masked. `parsed` is `raw` as the reader
+    parsed it (and `typed` found), when that was all of it (changed here).
+
+    Where every secret stands in the bytes as it was typed (plain text, not base64, no soft
+    line break inside it, no markup around it), the bytes are masked in place; else the
+    message is written again, its masked parts encoded anew."""
+    mask = Masker(typed.secrets)
+    if parsed is not None and _written_plainly(parsed, mask, typed.texts):
+        plain = mask.data(raw)
+        return mask_secret_lines(plain) or plain
     message = parsed or message_from_bytes(bounded_fields(raw), policy=compat32)
-    mask = Masker(secrets)
+    texts = typed.texts if parsed is not None else {}
     _mask_headers(message, mask)
     for part in leaves(message):
         # A part that names its charset is text whatever its type says (a .txt attachment).
         if part.get_content_type() in _TEXT_TYPES or part.get_content_charset():
-            _mask_part(part, mask)
+            _mask_part(part, mask, texts)
         else:
             _mask_data(part, mask)
     for part in walk(message):  # text around the parts, which no client shows
@@ -211,11 +228,44 @@ def _mask_data(part: Message, mask: Masker) -> None:
 LABEL_WINDOW = 4096  # characters of markup after a label in which its value is written
 
 
-def _visible(part: Message) -> str:
+def _written_plainly(message: Message, mask: Masker, texts: dict[int, str]) -> bool:
+    """Whether masking the raw bytes where the secrets stand masks them all: every header
+    and every part shows each as often written as read, no HTML part holds a secret or a
+    label (markup may split a secret), and no base64 part holds one."""
+    for _, value in message.raw_items():
+        if len(mask.spans(decode_words(str(value)))) != len(mask.spans(str(value))):
+            return False
+    for part in leaves(message):
+        text = _text_of(part, texts)
+        encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        textual = part.get_content_type() in _TEXT_TYPES or part.get_content_charset()
+        if part.get_content_subtype() == "html":
+            if _LABEL.search(text) or mask.spans(text):
+                return False
+        elif textual:
+            found = len(mask.spans(text))
+            if found and (encoding == "base64"
+                          or found != len(mask.spans(str(part.get_payload())))):
+                return False
+        elif encoding == "base64":
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and mask.data(data) != data:
+                return False
+    return True
+
+
+def _text_of(part: Message, texts: dict[int, str]) -> str:
+    text = texts.get(id(part))
+    if text is None:
+        text = texts[id(part)] = _decoded(part)
+    return text
+
+
+def _visible(part: Message, texts: dict[int, str]) -> str:
     """The part's text as a reader sees it where a secret label appears in it (HTML: the
     markup from each label on, a window at a time, so that a label or a secret split by
     markup is found whole; windows that meet are read as one, so the work stays linear)."""
-    text = _decoded(part)
+    text = _text_of(part, texts)
     found = [match.start() for match in _LABEL.finditer(text)]
     if not found or part.get_content_subtype() != "html":
         return text if found else ""
@@ -246,8 +296,8 @@ def _mask_headers(message: Message, mask: Masker) -> None:
     message._headers = headers  # type: ignore[attr-defined]  # compat32's own list
 
 
-def _mask_part(part: Message, mask: Masker) -> None:
-    text = _decoded(part)
+def _mask_part(part: Message, mask: Masker, texts: dict[int, str]) -> None:
+    text = _text_of(part, texts)
     if part.get_content_subtype() == "html":
         masked = mask_html(text, mask)
     else:  # and the rest of every secret's line, whatever is looked for elsewhere

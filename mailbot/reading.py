@@ -28,7 +28,7 @@ class Read:
 
     mail: MailView
     scans: Scans
-    masked: bytes | None = None
+    masked: bytes | bytearray | None = None  # a bytearray as received from the worker
     subject: str = ""
 
 
@@ -47,7 +47,7 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     mail, message = read_parsed(raw, limits)
     if failed := failures(message):
         mail = dataclasses.replace(mail, failed_recipients=tuple(failed))
-    secrets = secrets_in(message)
+    typed = secrets_in(message)
     whole = message if len(raw) <= LARGE else None  # a large one was read without attachments
     del message
     scans = Scans(limits.form_lines)
@@ -59,10 +59,10 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     if not complete:
         for text in form_texts(mail):
             scans.of(text, form)
-    if not secrets:
+    if not typed.secrets:
         return Read(mail, scans, None, mail.subject)
-    masked = masked_copy(raw, secrets, whole)
-    return Read(mail, scans, masked, Masker(secrets).text(mail.subject))
+    masked = masked_copy(raw, typed, whole)
+    return Read(mail, scans, masked, Masker(typed.secrets).text(mail.subject))
 
 
 def _filled(found: Scan) -> set[str]:

@@ -15,6 +15,7 @@ endian) and a pickle. Only the daemon's own child is unpickled.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -55,12 +56,17 @@ class Reader:
             process = self._started()
             assert process.stdin is not None and process.stdout is not None
             wall = max(WALL_MINIMUM, WALL_FACTOR * seconds)
+            deadline = time.monotonic() + wall
             try:
                 _send(process.stdin, pickle.dumps((raw, limits, seconds, memory_mb)))
-                payload = _receive(process.stdout, time.monotonic() + wall)
+                result = pickle.loads(_receive(process.stdout, deadline))
+                if isinstance(result, Read) and result.masked is not None:
+                    # The masked copy comes as bytes of its own: unpickled, a 25 MB copy
+                    # would be in memory twice.
+                    result = dataclasses.replace(
+                        result, masked=_receive(process.stdout, deadline))
             except (OSError, EOFError, TimeoutError) as error:
                 return self._lost(process, seconds, wall, error)
-            result = pickle.loads(payload)
             assert isinstance(result, Read | Unread)
             return result
 
@@ -137,28 +143,31 @@ def _send(stream: BinaryIO, payload: bytes) -> None:
     stream.flush()
 
 
-def _receive(stream: BinaryIO, deadline: float | None = None) -> bytes:
+def _receive(stream: BinaryIO, deadline: float | None = None) -> bytearray:
     """One length-prefixed payload; EOFError when the other end has gone, TimeoutError when
     `deadline` (time.monotonic) passes first."""
     size = int.from_bytes(_exactly(stream, _LENGTH, deadline), "big")
     return _exactly(stream, size, deadline)
 
 
-def _exactly(stream: BinaryIO, size: int, deadline: float | None) -> bytes:
-    chunks: list[bytes] = []
-    left = size
+def _exactly(stream: BinaryIO, size: int, deadline: float | None) -> bytearray:
+    """`size` bytes, read straight into one buffer: a 25 MB mail is in memory once, not also
+    in the pieces it arrived in."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
     descriptor = stream.fileno()
-    while left:
+    while done < size:
         if deadline is not None:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([descriptor], [], [], wait)[0]:
                 raise TimeoutError
-        chunk = os.read(descriptor, min(left, 1 << 20))
-        if not chunk:
+        got = os.readv(descriptor, [view[done:done + (1 << 20)]])
+        if not got:
             raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+        done += got
+    view.release()
+    return buffer
 
 
 # --- the worker's side -------------------------------------------------------------------------
@@ -219,7 +228,14 @@ def main() -> None:
             payload = _receive(stdin)
         except EOFError:
             return
-        _send(stdout, pickle.dumps(_read_one(payload)))
+        result = _read_one(bytes(payload))
+        del payload
+        masked = result.masked if isinstance(result, Read) else None
+        if masked is not None:  # sent after the rest, as bytes of its own
+            result = dataclasses.replace(result, masked=b"")
+        _send(stdout, pickle.dumps(result))
+        if masked is not None:
+            _send(stdout, masked)
 
 
 if __name__ == "__main__":
