@@ -244,12 +244,25 @@ def write_pieces(session: Session, inbound: Inbound) -> None:
         session.execute(_INSERT_CHUNK, {"inbound_id": inbound.id, "seq": seq, "data": piece})
 
 
+def copy_marker(inbound: Inbound) -> str:
+    """The header line that names, in a masked copy, the mail it is a copy of."""
+    return f"{COPY_OF}: {inbound.dedupe_key}"
+
+
 def keep_redacted(inbound: Inbound, masked: bytes | bytearray) -> None:
-    """Hold the masked copy in place of the archived bytes, to be written with the outcome.
+    """Hold the masked copy, marked as a copy of this mail (`copy_marker`: the mailbox gets
+    the same bytes), in place of the archived bytes, to be written with the outcome.
 
     Not through the ORM's change history, which would keep the unmasked bytes (25 MB for a
-    large mail) alive beside the masked ones; the pipeline writes the row itself."""
-    set_committed_value(inbound, "raw", masked)
+    large mail) alive beside the masked ones; the pipeline writes the row itself. A
+    bytearray (as the reading worker's answer comes) is marked in place, not copied."""
+    marker = f"{copy_marker(inbound)}\r\n".encode()
+    if isinstance(masked, bytearray):
+        masked[0:0] = marker
+        marked: bytes | bytearray = masked
+    else:
+        marked = marker + masked
+    set_committed_value(inbound, "raw", marked)
     set_committed_value(inbound, "redacted", True)
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col
 
-from mailbot.archive import COPY_OF, full_raw
+from mailbot.archive import copy_marker, full_raw
 from mailbot.config import Settings
 from mailbot.mail.imap import Copy, Mailbox
 from mailbot.models import Inbound
@@ -59,8 +59,7 @@ def file_away(
 
 
 def _copy(session: Session, uid: int, inbound: Inbound, again: bool) -> Copy:
-    """The masked copy that replaces the message `uid`, marked with the original's key (so
-    that a copy dragged back into the inbox is known as that mail)."""
-    marker = f"{COPY_OF}: {inbound.dedupe_key}"
+    """The masked copy that replaces the message `uid`, as archived: marked with the
+    original's key (so that a copy dragged back into the inbox is known as that mail)."""
     raw = inbound.raw or full_raw(session, inbound)
-    return Copy(uid, f"{marker}\r\n".encode() + raw, marker, inbound.received_at, again)
+    return Copy(uid, raw, copy_marker(inbound), inbound.received_at, again)

@@ -15,6 +15,7 @@ typed as `ab` does not turn every `ab` of the mail into stars.
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import html
 import io
@@ -30,6 +31,7 @@ from email.message import Message
 from email.policy import Compat32, compat32
 from typing import NamedTuple, TypeVar
 
+from mailbot.mail import large
 from mailbot.mail.html import html_to_text
 from mailbot.mail.message import decode_bytes, decode_words, walk
 from mailbot.mail.source import bounded_fields
@@ -78,17 +80,22 @@ def secrets_in(message: Message) -> Typed:
     return Typed(set(list(found)[:MAX_SECRETS]), texts)
 
 
-def masked_copy(raw: bytes, typed: Typed, parsed: Message | None = None) -> bytes:
+def masked_copy(
+    raw: bytes, typed: Typed, parsed: Message | None = None, skeleton: Message | None = None
+) -> bytes:
     """`raw` with every occurrence of the typed secrets masked. `parsed` is `raw` as the reader
-    parsed it (and `typed` found), when that was all of it (changed here).
+    parsed it (and `typed` found), when that was all of it (changed here); `skeleton` is a
+    large one as the reader parsed it, without its attachments' bodies (mailbot.mail.large).
 
     Where every secret stands in the bytes as it was typed (plain text, not base64, no soft
     line break inside it, no markup around it), the bytes are masked in place; else the
     message is written again, its masked parts encoded anew."""
     mask = Masker(typed.secrets)
     if parsed is not None and _written_plainly(parsed, mask, typed.texts):
-        plain = mask.data(raw)
-        return mask_secret_lines(plain) or plain
+        return _in_place(raw, mask)
+    if (skeleton is not None and _written_plainly(skeleton, mask, typed.texts)
+            and _bodies_plain(raw, mask)):
+        return _in_place(raw, mask)
     message = parsed or message_from_bytes(bounded_fields(raw), policy=compat32)
     texts = typed.texts if parsed is not None else {}
     _mask_headers(message, mask)
@@ -120,9 +127,16 @@ def mask_secret_lines(raw: bytes) -> bytes | None:
     message (one that could not be read: quarantined); None when there is no such line.
 
     Only what is written plainly is found: not inside base64, nor split by a soft line
-    break."""
-    masked = _SECRET_LINE.sub(lambda match: match[1] + b"*" * len(match[2]), raw)
-    return None if masked == raw else masked
+    break. The labels are found by a plain search first (a pattern that ignores case would
+    be tried at every position of a 25 MB mail)."""
+    lowered = raw.lower()
+    spans = []
+    for label in (b"wachtwoord", b"geheim"):
+        for at in _positions(lowered, label):
+            line = _SECRET_LINE.match(raw, at)
+            if line is not None and line.end(2) > line.start(2):
+                spans.append(line.span(2))
+    return _starred(raw, spans) if spans else None
 
 
 def leaves(message: Message) -> Iterator[Message]:
@@ -252,6 +266,29 @@ def _written_plainly(message: Message, mask: Masker, texts: dict[int, str]) -> b
             if isinstance(data, bytes) and mask.data(data) != data:
                 return False
     return True
+
+
+def _bodies_plain(raw: bytes, mask: Masker) -> bool:
+    """Whether no body a large message's skeleton left out holds a secret in base64 or
+    quoted-printable (where it stands plainly, masking the bytes finds it)."""
+    left_out = large.left_out(raw)
+    if left_out is None:
+        return False
+    for start, end, encoding in left_out:
+        if encoding not in ("base64", "quoted-printable"):
+            continue
+        encoded = memoryview(raw)[start:end]
+        decoded = (binascii.a2b_base64(encoded) if encoding == "base64"
+                   else binascii.a2b_qp(encoded))
+        if mask.data(decoded) != decoded:
+            return False
+    return True
+
+
+def _in_place(raw: bytes, mask: Masker) -> bytes:
+    """The secrets masked where they stand in the bytes, and the rest of their lines."""
+    plain = mask.data(raw)
+    return mask_secret_lines(plain) or plain
 
 
 def _text_of(part: Message, texts: dict[int, str]) -> str:

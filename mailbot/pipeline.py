@@ -199,8 +199,7 @@ def _take_turns(
 ) -> bool:
     """Process the waiting messages in order into `handled`; True when one was held."""
     while batch.waiting:
-        index = batch.waiting[0][0]
-        if index not in batch.claimed:
+        if len(batch.claimed) < GROUP:
             _archive_ahead(bot, shared.connection, batch)
         index, fetched, identity = batch.waiting.popleft()
         uid = fetched.uid
@@ -221,12 +220,13 @@ GROUP = 32  # messages archived in one statement, ahead of their turn
 
 def _archive_ahead(bot: Bot, connection: Connection, batch: Batch) -> None:
     """Archive the next waiting messages not seen before in one statement and one commit,
-    claimed by this worker, and have them read ahead. Kept to `GROUP` messages, so their
-    claims stay fresh until their turn."""
+    claimed by this worker, and have them read ahead. Up to `GROUP` at a time, called while
+    fewer than `GROUP` are claimed ahead: the read-ahead thread always has a group in hand
+    beyond the one the pipeline is in, and the claims stay fresh until their turn."""
     group: list[tuple[int, Fetched, Identity]] = []
     size = 0
-    for index, fetched, identity in islice(batch.waiting, GROUP):
-        if identity.key in batch.seen or not groupable(fetched):
+    for index, fetched, identity in islice(batch.waiting, 2 * GROUP):
+        if index in batch.claimed or identity.key in batch.seen or not groupable(fetched):
             continue
         if group and size + len(fetched.raw) > GROUP_BYTES:
             break

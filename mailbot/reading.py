@@ -48,7 +48,8 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     if failed := failures(message):
         mail = dataclasses.replace(mail, failed_recipients=tuple(failed))
     typed = secrets_in(message)
-    whole = message if len(raw) <= LARGE else None  # a large one was read without attachments
+    # A large one was read without its attachments' bodies (mailbot.mail.large).
+    whole, skeleton = (message, None) if len(raw) <= LARGE else (None, message)
     del message
     scans = Scans(limits.form_lines)
     form = load_form("gemeente")
@@ -61,7 +62,7 @@ def read_message(raw: bytes, limits: Limits) -> Read:
             scans.of(text, form)
     if not typed.secrets:
         return Read(mail, scans, None, mail.subject)
-    masked = masked_copy(raw, typed, whole)
+    masked = masked_copy(raw, typed, whole, skeleton)
     return Read(mail, scans, masked, Masker(typed.secrets).text(mail.subject))
 
 

@@ -61,7 +61,7 @@ def redact_archive(engine: Engine, settings: Settings, reader: Reader, clock: Cl
                 write_pieces(session, inbound)
             else:
                 session.execute(update(Inbound).where(col(Inbound.id) == row_id)
-                                .values(raw=masked))
+                                .values(raw=inbound.raw))
             session.execute(update(Inbound).where(col(Inbound.id) == row_id)
                             .values(redacted=True))
             session.commit()

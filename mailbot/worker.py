@@ -58,7 +58,9 @@ class Reader:
             wall = max(WALL_MINIMUM, WALL_FACTOR * seconds)
             deadline = time.monotonic() + wall
             try:
-                _send(process.stdin, pickle.dumps((raw, limits, seconds, memory_mb)))
+                # The mail as bytes of its own, after its limits: pickled, it would be copied.
+                _send(process.stdin, pickle.dumps((limits, seconds, memory_mb)))
+                _send(process.stdin, raw)
                 result = pickle.loads(_receive(process.stdout, deadline))
                 if isinstance(result, Read) and result.masked is not None:
                     # The masked copy comes as bytes of its own: unpickled, a 25 MB copy
@@ -193,13 +195,11 @@ def _within(soft: int, hard: int) -> int:
     return soft if hard == resource.RLIM_INFINITY else min(soft, hard)
 
 
-def _read_one(payload: bytes) -> Read | Unread:
+def _read_one(limits: Limits, seconds: int, memory_mb: int, raw: bytes) -> Read | Unread:
     import resource
 
     from mailbot.reading import read_message
 
-    raw, limits, seconds, memory_mb = pickle.loads(payload)
-    del payload
     _limit(seconds, memory_mb)
     try:
         return read_message(raw, limits)
@@ -225,17 +225,22 @@ def main() -> None:
 
     while True:
         try:
-            payload = _receive(stdin)
+            limits, seconds, memory_mb = pickle.loads(_receive(stdin))
+            raw = bytes(_receive(stdin))
         except EOFError:
             return
-        result = _read_one(bytes(payload))
-        del payload
+        result = _read_one(limits, seconds, memory_mb, raw)
+        del raw
         masked = result.masked if isinstance(result, Read) else None
         if masked is not None:  # sent after the rest, as bytes of its own
             result = dataclasses.replace(result, masked=b"")
         _send(stdout, pickle.dumps(result))
         if masked is not None:
             _send(stdout, masked)
+        if isinstance(result, Unread):
+            # Memory that ran out (or an error) may have left C code in a state that a
+            # later mail would crash on: the next mail gets a fresh worker.
+            return
 
 
 if __name__ == "__main__":

@@ -50,12 +50,20 @@ def test_a_read_past_its_cpu_time_is_stopped_and_the_next_gets_a_fresh_worker(
     assert isinstance(after, Read) and after.mail.sender == "huisverbod@utrecht.nl"
 
 
-def test_a_read_past_its_memory_is_stopped(reader: Reader) -> None:
+def test_a_read_past_its_memory_is_stopped_and_the_next_gets_a_fresh_worker(
+    reader: Reader,
+) -> None:
+    assert isinstance(reader.read(reply_from("huisverbod@utrecht.nl"), settings()), Read)
+    assert reader._process is not None
+    before = reader._process.pid
+
     starved = reader.read(brokenmail.slow(), settings(read_memory_mb=64))
 
     assert isinstance(starved, Unread)
     assert starved.reason.startswith(("reading needed more than 64 MB", "reading worker ended"))
+    # C code that met a failed allocation is not trusted with the next mail.
     assert isinstance(reader.read(reply_from("huisverbod@utrecht.nl"), settings()), Read)
+    assert reader._process is not None and reader._process.pid != before
 
 
 def test_a_worker_that_stops_answering_is_ended_by_the_clock(

@@ -39,7 +39,7 @@ class Copy:
     line that marks it, when it arrived, and whether an earlier try may have filed it."""
 
     uid: int
-    raw: bytes
+    raw: bytes | bytearray
     marker: str
     arrived: datetime | None  # None: the time of the append
     again: bool = False

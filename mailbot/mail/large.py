@@ -60,11 +60,24 @@ def skeleton(raw: bytes, policy: Policy = policies.compat32) -> bytes | None:
     if not scan.drops:
         return raw
     kept, start = [], 0
-    for begin, end in scan.drops:
+    for begin, end, _ in scan.drops:
         kept.append(raw[start:begin])
         start = end
     kept.append(raw[start:])
     return b"".join(kept)
+
+
+def left_out(raw: bytes, policy: Policy = policies.compat32) -> list[tuple[int, int, str]] | None:
+    """The bodies `skeleton` leaves out of `raw`: (start, end, Content-Transfer-Encoding);
+    None when it would parse the whole message."""
+    if len(raw) <= LARGE:
+        return None
+    scan = _Scan(raw, policy)
+    try:
+        scan.part(0, (), "text/plain", 0)
+    except _Unsure:
+        return None
+    return scan.drops
 
 
 class _Unsure(Exception):
@@ -77,7 +90,8 @@ class _Scan:
     def __init__(self, raw: bytes, policy: Policy) -> None:
         self.raw = raw
         self._parser = BytesHeaderParser(policy=policy)
-        self.drops: list[tuple[int, int]] = []
+        # Bodies left out: where they start and end, and their Content-Transfer-Encoding.
+        self.drops: list[tuple[int, int, str]] = []
         self._found: dict[bytes, int] = {}  # boundary -> its first delimiter line found so far
 
     def part(self, pos: int, stack: tuple[bytes, ...], default: str, depth: int) -> int:
@@ -99,7 +113,8 @@ class _Scan:
             return self._multipart(body, stack, _boundary(headers), inner, depth)
         end = self._end(body, stack)
         if body < end and (ctype not in _READ or _is_attachment(headers)):
-            self.drops.append((body, end))
+            encoding = str(headers.get("content-transfer-encoding", "")).strip().lower()
+            self.drops.append((body, end, encoding))
         return end
 
     def _headers(self, pos: int, stack: tuple[bytes, ...]) -> tuple[int, Message]:
