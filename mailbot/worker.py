@@ -70,6 +70,9 @@ class Reader:
             except (OSError, EOFError, TimeoutError) as error:
                 return self._lost(process, seconds, wall, error)
             assert isinstance(result, Read | Unread)
+            if isinstance(result, Unread):  # the worker leaves after such a mail (see main)
+                self._process = None
+                _stop(process)
             return result
 
     def close(self) -> None:
