@@ -124,6 +124,7 @@ def _targets() -> list[tuple[str, str, str]]:
         ("mailbot.mail.imap:Mailbox", "fetch", "fetch"),
         ("mailbot.mail.imap:Mailbox", "pending_uids", "fetch"),
         ("mailbot.mail.imap:Mailbox", "move", "move"),
+        ("mailbot.mail.imap:Mailbox", "replace", "move"),  # a masked copy filed
         ("mailbot.archive", "archive", "archive"),
         ("mailbot.archive", "archive_group", "archive"),
         # Reading runs in the reading worker (mailbot.worker): what counts here is the wait

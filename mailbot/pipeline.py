@@ -37,7 +37,7 @@ from mailbot.archive import (
 from mailbot.classify import classify
 from mailbot.clock import Clock
 from mailbot.config import Settings
-from mailbot.filing import file_away
+from mailbot.filing import Filer, file_away
 from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
 from mailbot.masking import mask_secret_lines
@@ -100,7 +100,7 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     batches = mailbox.batches()
     # One connection for the pass's transactions, instead of a checkout from the pool (and on
     # PostgreSQL a liveness ping) for each of them.
-    with bot.engine.connect() as connection:
+    with bot.engine.connect() as connection, Filer(bot.settings) as filer:
         upcoming = _begin(bot, connection, next(batches, None))
         try:
             while upcoming is not None:
@@ -112,7 +112,7 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
                 for _, inbound in handled:
                     report.outcomes[inbound.outcome or "unknown"] += 1
                 report.sent += outbox.flush(connection, bot.settings, bot.clock.now()).sent
-                file_away(bot.settings, connection, mailbox, handled, bot.clock.now())
+                filer.file(file_away(bot.settings, connection, handled, bot.clock.now()))
         except Exception:
             if upcoming is not None:
                 upcoming.end(connection)
@@ -228,7 +228,7 @@ def _archive_ahead(bot: Bot, connection: Connection, batch: Batch) -> None:
     for index, fetched, identity in islice(batch.waiting, 2 * GROUP):
         if index in batch.claimed or identity.key in batch.seen or not groupable(fetched):
             continue
-        if group and size + len(fetched.raw) > GROUP_BYTES:
+        if len(group) == GROUP or (group and size + len(fetched.raw) > GROUP_BYTES):
             break
         group.append((index, fetched, identity))
         batch.seen.add(identity.key)  # a second copy in the batch maps onto the first one's row

@@ -98,7 +98,7 @@ SLOW_READING = {"read_seconds": 1, "read_max_part_bytes": 10**9, "read_max_form_
                 "read_max_line_chars": 10**6}
 
 
-def slow(sender: str = STRANGER, size: int = 8 * 1024 * 1024) -> bytes:
+def slow(sender: str = STRANGER, size: int = 3 * 1024 * 1024) -> bytes:
     """Megabytes of form lines: seconds to read without limits, so it is stopped."""
     head = _headers(sender, f"traag {sender}", "Content-Type: text/plain; charset=utf-8\r\n")
     lines, length, n = [], 0, 0

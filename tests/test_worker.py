@@ -57,7 +57,7 @@ def test_a_read_past_its_memory_is_stopped_and_the_next_gets_a_fresh_worker(
     assert reader._process is not None
     before = reader._process.pid
 
-    starved = reader.read(brokenmail.slow(), settings(read_memory_mb=64))
+    starved = reader.read(brokenmail.slow(size=8 * 1024 * 1024), settings(read_memory_mb=64))
 
     assert isinstance(starved, Unread)
     assert starved.reason.startswith(("reading needed more than 64 MB", "reading worker ended"))
