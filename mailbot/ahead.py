@@ -101,7 +101,11 @@ class ReadAhead:
                     return
                 index, raw = self._waiting.popleft()
                 self._busy = index
-            result = self._reader.read(raw, self._settings)
+            try:
+                result = self._reader.read(raw, self._settings)
+            except Exception as error:  # a bug: the pipeline quarantines the mail with it
+                log.exception("read-ahead could not read message %d", index)
+                result = Unread(f"reading failed: {type(error).__name__}")
             del raw
             with self._turn:
                 self._reads[index] = result
