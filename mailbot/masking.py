@@ -5,19 +5,17 @@ HTML part or the subject, quoted or not (mailbot.parse.typed_secrets). They are 
 wherever they occur, in any case: in every text and HTML part (after undoing the transfer
 encoding and the charset, so base64 and quoted-printable soft line breaks hide nothing; in
 HTML in the text a reader sees, so markup or an entity inside a secret hides nothing either)
-and in every header. Masked parts are written again as UTF-8 quoted-printable, and the whole
-message is written out again; parts and headers without a secret stay as they were.
+and in every header. Where each secret stands in the bytes as typed, the bytes are masked in
+place; else masked parts are written again as UTF-8 quoted-printable and the message is
+written out anew, parts and headers without a secret as they were.
 
-A value shorter than `SHORT` characters is masked only as a whole word, so that a secret
-typed as `ab` does not turn every `ab` of the mail into stars.
+Finding the secrets in a text and starring them out is mailbot.masker's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import bisect
-import html
 import io
 import itertools
 import quopri
@@ -29,15 +27,15 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.policy import Compat32, compat32
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from mailbot.mail import large
 from mailbot.mail.html import html_to_text
 from mailbot.mail.message import decode_bytes, decode_words, walk
 from mailbot.mail.source import bounded_fields
+from mailbot.masker import Masker, mask_html, positions, starred
 from mailbot.parse import typed_secrets
 
-SHORT = 4
 _TEXT_TYPES = ("text/plain", "text/html")
 class _Verbatim(Compat32):
     """Headers written as they came (folds and all): only a masked one is new."""
@@ -46,8 +44,6 @@ class _Verbatim(Compat32):
         return f"{name}: {value}\r\n".encode("ascii", "surrogateescape")
 
 
-# How a file that is not declared as text may still hold it (Notepad writes UTF-16).
-_BYTE_CODECS = ("utf-8", "latin-1", "utf-16-le", "utf-16-be")
 _WIRE = _Verbatim(linesep="\r\n")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 
@@ -132,94 +128,17 @@ def mask_secret_lines(raw: bytes) -> bytes | None:
     lowered = raw.lower()
     spans = []
     for label in (b"wachtwoord", b"geheim"):
-        for at in _positions(lowered, label):
+        for at in positions(lowered, label):
             line = _SECRET_LINE.match(raw, at)
             if line is not None and line.end(2) > line.start(2):
                 spans.append(line.span(2))
-    return _starred(raw, spans) if spans else None
+    return starred(raw, spans) if spans else None
 
 
 def leaves(message: Message) -> Iterator[Message]:
     """The leaf parts, attachments and forwarded messages included, however deep or many:
     what is masked is not bounded by what the reader reads (the worker's time limit is)."""
     return (part for part in walk(message) if not isinstance(part.get_payload(), list))
-
-
-_Text = TypeVar("_Text", str, bytes)
-
-
-class Masker:
-    """Masks a fixed set of secrets in texts, case-insensitively.
-
-    Each secret is found with a plain search in the lower-cased text, one pass per secret:
-    an alternation of all of them in one pattern is tried at every position of the text."""
-
-    def __init__(self, secrets: set[str]) -> None:
-        forms = {form for value in secrets for form in _forms(value)}
-        self._needles = sorted({form.lower() for form in forms}, key=len, reverse=True)
-        alternatives = [
-            re.escape(form) if len(form) >= SHORT else rf"(?<!\w){re.escape(form)}(?!\w)"
-            for form in sorted(forms, key=len, reverse=True)
-        ]
-        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
-        encoded = {form.encode(codec, "ignore") for form in forms if len(form) >= SHORT
-                   for codec in _BYTE_CODECS} - {b""}
-        self._bytes = [needle.lower() for needle in sorted(encoded, key=len, reverse=True)]
-
-    def text(self, text: str) -> str:
-        """`text` with every secret replaced by as many stars."""
-        return _starred(text, self.spans(text))
-
-    def data(self, data: bytes) -> bytes:
-        """`data` with every secret of `SHORT` characters or more, in the byte forms a file
-        holds text in, replaced by as many stars (shorter ones could be any bytes of a file)."""
-        lowered = data.lower()
-        found = [(at, at + len(needle)) for needle in self._bytes
-                 for at in _positions(lowered, needle)]
-        return _starred(data, found)
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the secrets are in `text`."""
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a letter that lower-cases to two: the pattern decides
-            return [match.span() for match in self._pattern.finditer(text)]
-        return [(at, at + len(needle)) for needle in self._needles
-                for at in _positions(lowered, needle)
-                if len(needle) >= SHORT or _whole_word(text, at, at + len(needle))]
-
-
-def _positions(haystack: _Text, needle: _Text) -> Iterator[int]:
-    at = haystack.find(needle)
-    while at >= 0:
-        yield at
-        at = haystack.find(needle, at + 1)
-
-
-def _whole_word(text: str, start: int, stop: int) -> bool:
-    before, after = text[start - 1:start], text[stop:stop + 1]
-    return not any(ch.isalnum() or ch == "_" for ch in before + after)
-
-
-def _starred(written: _Text, spans: list[tuple[int, int]]) -> _Text:
-    """`written` with every span (overlapping or not) replaced by as many stars."""
-    if not spans:
-        return written
-    star = "*" if isinstance(written, str) else b"*"
-    out: list[_Text] = []
-    position = 0
-    for start, stop in sorted(spans):
-        start = max(start, position)
-        if stop > start:
-            out += [written[position:start], star * (stop - start)]  # type: ignore[list-item]
-            position = stop
-    out.append(written[position:])
-    return written[:0].join(out)
-
-
-def _forms(value: str) -> set[str]:
-    """The value as typed, and without the punctuation a sentence puts around it."""
-    stripped = value.strip(".,;:!?\"'()[]<>")
-    return {form for form in (value, stripped) if form}
 
 
 _LABEL = re.compile(r"wachtwoord|geheim", re.IGNORECASE)  # mailbot.parse's secret labels
@@ -348,64 +267,3 @@ def _mask_part(part: Message, mask: Masker, texts: dict[int, str]) -> None:
     part.set_payload(masked, charset)
 
 
-def mask_html(markup: str, mask: Masker) -> str:
-    """`markup` with every secret masked in the text a reader sees (across tags and entities)
-    and in the markup itself (attributes)."""
-    visible, starts, spans = _visible_map(markup)
-    cut: list[tuple[int, int, int]] = []  # start and stop in the markup, stars in their place
-    for begin, end in mask.spans(visible):
-        first = bisect.bisect_right(starts, begin) - 1
-        for segment in range(first, len(starts)):
-            if starts[segment] >= end:
-                break
-            source_start, source_end, is_entity = spans[segment]
-            if is_entity:  # as many stars as characters it shows
-                shown = len(html.unescape(markup[source_start:source_end]))
-                cut.append((source_start, source_end, shown))
-            else:
-                offset = starts[segment]
-                start = source_start + max(begin - offset, 0)
-                stop = source_start + min(end - offset, source_end - source_start)
-                cut.append((start, stop, stop - start))
-    return mask.text(_splice(markup, cut))
-
-
-# The markup as visible text and the rest: a tag (up to the next '<' or '>'), an entity, a run
-# of text, or a lone '<' or '&'. Comments and scripts count as text here: masking a secret in
-# them too does no harm, and no search ever runs past the next '<'.
-_PIECES = re.compile(r"<[^<>]*+>|(&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,8};?"
-                     r"|[A-Za-z][A-Za-z0-9]{0,31};?))|[^<&]++|[<&]")
-
-
-def _visible_map(markup: str) -> tuple[str, list[int], list[tuple[int, int, bool]]]:
-    """The visible text, and per segment of it (a run of plain text, or one entity) where it
-    starts in the visible text and where it lies in the markup."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    spans: list[tuple[int, int, bool]] = []
-    length = 0
-    for match in _PIECES.finditer(markup):
-        written = match.group()
-        is_entity = match.group(1) is not None
-        if written.startswith("<") and len(written) > 1:
-            continue  # a tag
-        shown = html.unescape(written) if is_entity else written
-        pieces.append(shown)
-        starts.append(length)
-        spans.append((match.start(), match.end(), is_entity))
-        length += len(shown)
-    return "".join(pieces), starts, spans
-
-
-def _splice(markup: str, cut: list[tuple[int, int, int]]) -> str:
-    if not cut:
-        return markup
-    out: list[str] = []
-    position = 0
-    for start, stop, stars in sorted(cut):
-        if start < position or stop <= start:
-            continue  # within an entity masked already
-        out += [markup[position:start], "*" * stars]
-        position = stop
-    out.append(markup[position:])
-    return "".join(out)

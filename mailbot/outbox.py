@@ -18,8 +18,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
-    func,
-    insert,
     literal,
     update,
 )
@@ -27,7 +25,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from mailbot import milestones
+from mailbot import caps, milestones
 from mailbot.clock import Clock, RunningClock
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
@@ -47,11 +45,6 @@ NOTICE = "admin_delivery_failed"  # the admins' notice of replies that failed fo
 # What queueing runs for every mail, built once with bound parameters: compiled once, not per
 # call; Core statements over the table, as no ORM object is needed.
 _REPLY = Reply.__table__.c
-# The replies of one kind to one address: bound to the row's own `recipient` and `kind`.
-_REPLIES_SINCE = core_select(func.count()).where(
-    _REPLY.recipient == bindparam("recipient"), _REPLY.kind == bindparam("kind"),
-    _REPLY.created_at > bindparam("since"),
-)
 _QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
 
 
@@ -60,12 +53,12 @@ def queue(
     inbound: Inbound | None, index: int = 0, *, basis: str | None = None,
 ) -> int | None:
     """Add a reply row in the caller's transaction and return its id; None when the daily cap
-    says no (see `daily_cap`), or when the reply was queued before.
+    says no (see `mailbot.caps`), or when the reply was queued before.
 
     `basis` names what caused a reply without an inbound message (an admin action), so the
     same action cannot queue the same mail twice.
     """
-    cap = daily_cap(settings, draft, inbound)
+    cap = caps.daily_cap(settings, draft, inbound)
     cause = inbound.dedupe_key if inbound is not None else (basis or f"{draft.kind}:{now}")
     message_id = reply_message_id(cause, draft.kind, index, settings)
     # A reply to a mail is queued in the transaction that marks the mail handled, so it cannot
@@ -83,42 +76,12 @@ def queue(
     # the same mail fails here, inside the transaction that would have marked it handled.
     if cap is None:
         return insert_values(session, Reply, values)
-    reply_id = session.execute(_INSERT_WITHIN_CAP, {
+    reply_id = session.execute(caps.INSERT_WITHIN_CAP, {
         **full_row(Reply, values), "since": now - timedelta(days=1), "cap": cap,
     }).scalar_one_or_none()
     if reply_id is None:
         log.warning("reply not queued: daily cap reached kind=%s", draft.kind)
     return reply_id
-
-
-def daily_cap(settings: Settings, draft: Draft, inbound: Inbound | None) -> int | None:
-    """How many replies of this kind its recipient may get a day; None: never capped.
-
-    The cap stops mail loops, not service. It counts answers to inbound mail only, per kind,
-    so that forged HELP mails cannot use up an address's confirmations. Never capped: what
-    the bot sends by itself (round mail, reports: bounded by their milestones), secrets, mail
-    to the admins, and answers to a registered sender who gave the right secret (a loop has
-    no secret; `Draft.authenticated`).
-    """
-    if inbound is None or draft.sensitive or draft.authenticated:
-        return None
-    if draft.to in settings.admin_addresses:
-        return None
-    return settings.reply_caps.get(draft.kind, settings.max_replies_per_day)
-
-
-# The daily cap checked inside the INSERT: one statement instead of a count and an insert.
-# The row's own `recipient` is the one counted.
-_CAPPED_COLUMNS = [column for column in Reply.__table__.columns if column.key != "id"]
-_INSERT_WITHIN_CAP = (
-    insert(Reply.__table__)
-    .from_select(
-        [column.key for column in _CAPPED_COLUMNS],
-        core_select(*(bindparam(column.key, type_=column.type) for column in _CAPPED_COLUMNS))
-        .where(_REPLIES_SINCE.scalar_subquery() < bindparam("cap")),
-    )
-    .returning(_REPLY.id)
-)
 
 
 @dataclass(frozen=True)

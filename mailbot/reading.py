@@ -16,7 +16,8 @@ from mailbot.forms import load_form
 from mailbot.mail.large import LARGE
 from mailbot.mail.limits import Limits
 from mailbot.mail.message import MailView, read_parsed
-from mailbot.masking import Masker, masked_copy, secrets_in
+from mailbot.masker import Masker
+from mailbot.masking import masked_copy, secrets_in
 from mailbot.parse import Scan, Scans
 
 

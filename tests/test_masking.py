@@ -1,18 +1,13 @@
-"""Masking (mailbot.masking): which values count as secrets and where they are masked."""
+"""Masking (mailbot.masking, mailbot.masker): which values count as secrets and where they
+are masked."""
 
 from __future__ import annotations
 
 from email import message_from_bytes
 from email.policy import compat32
 
-from mailbot.masking import (
-    Masker,
-    Typed,
-    mask_html,
-    mask_secret_lines,
-    masked_copy,
-    secrets_in,
-)
+from mailbot.masker import Masker, mask_html
+from mailbot.masking import Typed, mask_secret_lines, masked_copy, secrets_in
 from tests.leaks import holds
 
 SECRET = "kq7m-x3rt-hc9w-pa4e"
