@@ -67,7 +67,7 @@ class Reader:
                     # would be in memory twice.
                     result = dataclasses.replace(
                         result, masked=_receive(process.stdout, deadline))
-            except (OSError, EOFError, TimeoutError) as error:
+            except Exception as error:  # gone, too slow, or an answer that is none
                 return self._lost(process, seconds, wall, error)
             assert isinstance(result, Read | Unread)
             if isinstance(result, Unread):  # the worker leaves after such a mail (see main)
@@ -100,6 +100,8 @@ class Reader:
             reason = f"reading stopped after {seconds} s of CPU time"
         elif timed_out:
             reason = f"reading stopped after {wall:.0f} s"
+        elif not isinstance(error, OSError | EOFError):
+            reason = f"reading worker answered garbage ({type(error).__name__})"
         else:
             reason = f"reading worker ended ({_describe(code)})"
         log.warning("%s", reason)
@@ -148,10 +150,19 @@ def _send(stream: BinaryIO, payload: bytes) -> None:
     stream.flush()
 
 
+MAX_FRAME = 1 << 30  # bytes: far above any mail (MAILBOT_MAX_MESSAGE_BYTES) and its reading
+
+
+class ProtocolError(Exception):
+    """The other end sent what is no answer: a length no answer has."""
+
+
 def _receive(stream: BinaryIO, deadline: float | None = None) -> bytearray:
     """One length-prefixed payload; EOFError when the other end has gone, TimeoutError when
     `deadline` (time.monotonic) passes first."""
     size = int.from_bytes(_exactly(stream, _LENGTH, deadline), "big")
+    if size > MAX_FRAME:
+        raise ProtocolError(f"frame of {size} bytes")
     return _exactly(stream, size, deadline)
 
 
@@ -222,8 +233,12 @@ def main() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker the CPU limit ends leaves none
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but answers may reach the daemon's end of the pipe
+    # Nothing but answers may reach the daemon's end of the pipe: the answers get a descriptor
+    # of their own, and whatever Python or C code prints goes to stderr.
+    stdin = sys.stdin.buffer
+    stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     from mailbot import reading  # noqa: F401  (imported before the first limit is set)
 
     while True:

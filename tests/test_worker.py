@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -98,3 +100,19 @@ def test_closing_ends_the_worker(reader: Reader) -> None:
     reader.close()
 
     assert process.poll() is not None and reader._process is None
+
+
+def test_a_worker_that_answers_garbage_is_ended_and_replaced(
+    reader: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawn = worker._spawn
+    chatty = ("import sys, time; sys.stdout.buffer.write(b'Hallo daar, ik ben geen antwoord!');"
+              " sys.stdout.flush(); time.sleep(30)")
+    monkeypatch.setattr(worker, "_spawn", lambda: subprocess.Popen(
+        [sys.executable, "-c", chatty], stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+
+    garbage = reader.read(reply_from("huisverbod@utrecht.nl"), settings())
+
+    assert garbage == Unread("reading worker answered garbage (ProtocolError)")
+    monkeypatch.setattr(worker, "_spawn", spawn)
+    assert isinstance(reader.read(reply_from("huisverbod@utrecht.nl"), settings()), Read)
