@@ -1,6 +1,6 @@
 """`mailbot demo`: one full round trip on this machine, no root, no installed server.
 
-A local IMAP server (pure Python) plays the bot's mailbox, an aiosmtpd sink plays the outgoing
+pymap's in-memory IMAP server plays the bot's mailbox, an aiosmtpd sink plays the outgoing
 mail server, SQLite holds the data. The demo registers a municipality, sends it the template,
 plays a staff member's reply as Thunderbird would write it, runs one pass and shows the result.
 """
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from mailbot import db, orgs, outbox
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
-from mailbot.demo.imapd import DemoImapServer
+from mailbot.demo.mailbox import DemoMailbox
 from mailbot.export import export_csv
 from mailbot.forms import load_form
 from mailbot.outcome import Draft
@@ -60,29 +60,28 @@ def _free_port() -> int:
 def run(directory: Path, say: Say) -> bool:
     """Play the round trip in `directory`; True when the confirmation arrived."""
     directory.mkdir(parents=True, exist_ok=True)
-    imap, sink = DemoImapServer(), Sink()
+    sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    imap.start()
-    smtp.start()
-    try:
-        return _play(directory, imap, smtp, sink, say)
-    finally:
-        smtp.stop()
-        imap.stop()
+    with DemoMailbox(log=directory / "imap.log") as imap:
+        smtp.start()
+        try:
+            return _play(directory, imap, smtp, sink, say)
+        finally:
+            smtp.stop()
 
 
-def _settings(directory: Path, imap: DemoImapServer, smtp: Controller) -> Settings:
+def _settings(directory: Path, imap: DemoMailbox, smtp: Controller) -> Settings:
     return Settings(
         database_url=f"sqlite:///{directory / 'mailbot.db'}",
-        imap_host="127.0.0.1", imap_port=imap.port, imap_user="monitoring",
-        imap_password=SecretStr("demo"), imap_security="none",
+        imap_host=imap.host, imap_port=imap.port, imap_user=imap.user,
+        imap_password=SecretStr(imap.password), imap_security="none",
         smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
         from_address=BOT_ADDRESS, admin_addresses=["beheer@huisverbod.demo"],
     )
 
 
 def _play(
-    directory: Path, imap: DemoImapServer, smtp: Controller, sink: Sink, say: Say
+    directory: Path, imap: DemoMailbox, smtp: Controller, sink: Sink, say: Say
 ) -> bool:
     settings = _settings(directory, imap, smtp)
     engine = db.make_engine(settings.database_url)
@@ -93,7 +92,7 @@ def _play(
     say(f"1. Gemeente Utrecht geregistreerd met adres {STAFF_ADDRESS} en wachtwoord {secret}")
     template = _send_template(bot, period, sink)
     say(f"2. Het formulier over {period} is verstuurd naar {STAFF_ADDRESS}")
-    imap.append("INBOX", _staff_reply(template, secret, period))
+    imap.append(_staff_reply(template, secret, period))
     say("3. Een medewerker antwoordt met de aantallen (zoals Thunderbird dat verstuurt)")
     report = run_pass(bot)
     say(f"4. mailbot leest de inbox: {report.handled} bericht verwerkt, "
