@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -20,11 +23,57 @@ from tests.servers.postgres import Postgres
 from tests.servers.smtp_sink import SmtpSink
 from tests.stories import make_bot, settings_for
 
+# Skips that say a server is missing start with these words; the end of the run counts them.
+SERVER_SKIP = "server not available: "
+# CI sets this: there a missing server is a failure, not a skip.
+SERVERS_REQUIRED = "MAILBOT_TESTS_REQUIRE_SERVERS"
+
+
+T = TypeVar("T")
+
+
+def _started(name: str, start: Callable[[], T]) -> T:
+    """Start a server, or skip the tests that need it with the reason it did not start."""
+    try:
+        return start()
+    except pytest.skip.Exception as skipped:
+        pytest.skip(f"{SERVER_SKIP}{name}: {skipped.msg}")
+    except Exception as error:  # any failure to start means the same to the tests
+        pytest.skip(f"{SERVER_SKIP}{name} could not be started: {error}")
+
+
+def _server_skips(config: pytest.Config) -> Counter[str]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    reasons: Counter[str] = Counter()
+    for report in reporter.stats.get("skipped", []) if reporter else []:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        if SERVER_SKIP in reason:
+            reasons[reason.partition(SERVER_SKIP)[2]] += 1
+    return reasons
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get(SERVERS_REQUIRED) and _server_skips(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's last lines: how many tests a missing server skipped, and why."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skips = _server_skips(config)
+    if reporter is None or not skips:
+        return
+    for reason, count in skips.most_common():
+        tests = "test" if count == 1 else "tests"
+        reporter.write_line(f"{count} {tests} skipped, {reason}", yellow=True)
+    if os.environ.get(SERVERS_REQUIRED):
+        reporter.write_line(f"{SERVERS_REQUIRED} is set: the run fails", red=True)
+
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     """One Dovecot per session (it takes a second to stop); tests get their own users."""
-    server = dovecot_server.start()
+    server = _started("Dovecot", dovecot_server.start)
     yield server
     server.stop()
 
@@ -44,7 +93,7 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Postgres]:
-    server = postgres.start()
+    server = _started("PostgreSQL", postgres.start)
     yield server
     server.stop()
 

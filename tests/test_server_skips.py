@@ -1,0 +1,33 @@
+"""A run on a machine where a test server cannot start says so in its last lines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NEEDS_BOTH = ["tests/test_imap.py::test_idle_returns_false_when_nothing_arrives",
+              "tests/test_db.py"]
+
+
+def run(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-p", "tests.servers.unavailable", *NEEDS_BOTH],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+        check=False)
+
+
+@pytest.mark.parametrize("required", ["", "1"], ids=["skipped", "required"])
+def test_the_last_lines_count_the_skipped_tests_and_say_why(required: str) -> None:
+    result = run(MAILBOT_TESTS_REQUIRE_SERVERS=required)
+    last = result.stdout.strip().splitlines()[-3:]
+    assert any(line.startswith("1 test skipped, Dovecot could not be started: the port is "
+                               "taken") for line in last), result.stdout
+    assert any("PostgreSQL could not be started: the port is taken" in line
+               for line in last), result.stdout
+    assert result.returncode == (1 if required else 0), result.stdout
