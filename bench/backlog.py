@@ -20,21 +20,21 @@ from sqlmodel import Session, col, select
 
 from bench.bare import cpu_seconds, peak_rss_mb
 from bench.stages import Stopwatch, install, overhead_per_call
-from mailbot import db
-from mailbot.clock import SystemClock
+from mailbot.bot import Bot
 from mailbot.config import Settings
 from mailbot.mail.imap import Fetched, Mailbox
+from mailbot.memory import return_large_blocks
 from mailbot.models import Inbound, Reply, Submission
-from mailbot.pipeline import Bot, run_pass
-from mailbot.render import Renderer
+from mailbot.pipeline import run_pass
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     logging.basicConfig(level=logging.INFO, filename=spec["log"], force=True,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings(**spec["settings"])
-    engine = db.make_engine(settings.database_url)
-    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    return_large_blocks()  # as the daemon does at its start
+    bot = Bot.from_settings(settings)
+    engine = bot.engine
     watch = Stopwatch()
     missing = install(watch, engine)
     batches = _sample_memory()

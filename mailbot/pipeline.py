@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -34,21 +33,16 @@ from mailbot.archive import (
     load_full_raw,
     write_pieces,
 )
+from mailbot.bot import Bot
 from mailbot.classify import classify
-from mailbot.clock import Clock
-from mailbot.config import Settings
 from mailbot.filing import Filer, file_away
 from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
 from mailbot.masking import mask_secret_lines
-from mailbot.memory import return_large_blocks
 from mailbot.models import Inbound
 from mailbot.outcome import Context
-from mailbot.passwords import VerifiedSecrets
 from mailbot.reading import Read, Unread
-from mailbot.render import Renderer
 from mailbot.rounds import Deadlines
-from mailbot.worker import Reader
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +62,6 @@ class PassReport:
     @property
     def handled(self) -> int:
         return sum(self.outcomes.values())
-
-
-@dataclass(frozen=True)
-class Bot:
-    """Everything a pass needs, built once by the caller and passed down."""
-
-    settings: Settings
-    engine: Engine
-    clock: Clock
-    renderer: Renderer
-    verified_secrets: VerifiedSecrets = field(default_factory=VerifiedSecrets)
-    reader: Reader = field(default_factory=Reader)  # the reading worker process
-    # Called after each message: the daemon tells systemd's watchdog it is making progress.
-    progress: Callable[[], None] = field(default=lambda: None)
-
-    def __post_init__(self) -> None:
-        # A bot reads 25 MB mails: their memory goes back to the system once they are done.
-        return_large_blocks()
 
 
 def run_pass(bot: Bot) -> PassReport:

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from mailbot import outbox, requests, rounds
+from mailbot.bot import Bot
 from mailbot.mail.imap import Mailbox
-from mailbot.pipeline import Bot, drain
+from mailbot.pipeline import drain
 from mailbot.watchdog import Watchdog
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from typing import TypeVar
 import pytest
 
 from mailbot import passwords
+from mailbot.bot import Bot
 from mailbot.clock import SystemClock
-from mailbot.pipeline import Bot
 from mailbot.worker import Reader
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres

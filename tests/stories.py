@@ -11,11 +11,10 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from mailbot import db, orgs
+from mailbot.bot import Bot
 from mailbot.clock import FixedClock
 from mailbot.config import Settings
 from mailbot.models import Submission
-from mailbot.pipeline import Bot
-from mailbot.render import Renderer
 from mailbot.worker import Reader
 from tests.mails import BOT, filled_form, template_text, thunderbird_reply
 
@@ -52,11 +51,7 @@ def make_bot(settings: Settings, reader: Reader | None = None) -> Iterator[Bot]:
             orgs.add(session, clock.now(), name, "gemeente")
             orgs.add_address(session, clock.now(), name, address)
             orgs.set_secret(session, clock.now(), name, secret)
-    if reader is None:
-        yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer())
-    else:
-        yield Bot(settings=settings, engine=engine, clock=clock, renderer=Renderer(),
-                  reader=reader)
+    yield Bot.from_settings(settings, clock, engine=engine, reader=reader)
     engine.dispose()
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from mailbot import pipeline
+from mailbot.bot import Bot
 from mailbot.models import Inbound, Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import FIGURES, reply_from, statements, submissions
 from tests.test_faults_crash import crash_once
 

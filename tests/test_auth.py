@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from mailbot import auth, locks, orgs
-from mailbot.pipeline import Bot
+from mailbot.bot import Bot
 from tests.stories import SECRET, statements
 
 

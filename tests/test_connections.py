@@ -12,8 +12,9 @@ from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from mailbot import outbox
+from mailbot.bot import Bot
 from mailbot.models import Reply, Submission
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import simple_mail
 from tests.stories import FIGURES, reply_from, statements, submissions
 

@@ -15,9 +15,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from mailbot import outbox, pipeline
+from mailbot.bot import Bot
 from mailbot.mail.imap import Mailbox
 from mailbot.models import Answer, Inbound, Reply, Submission
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"

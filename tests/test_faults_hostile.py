@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from mailbot.bot import Bot
 from mailbot.mail.imap import Fetched
 from mailbot.models import Inbound, Reply
-from mailbot.pipeline import Bot, process, run_pass
+from mailbot.pipeline import process, run_pass
 from tests import brokenmail
 from tests.stories import SECRET, reply_from, submissions
 

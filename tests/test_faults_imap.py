@@ -14,10 +14,11 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bench.fault_injection import Daemon, daemon_env
+from mailbot.bot import Bot
 from mailbot.config import Settings
 from mailbot.mail.imap import Mailbox
 from mailbot.models import Inbound, Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.servers.dovecot import Dovecot, ImapAccount
 from tests.stories import FIGURES, reply_from, submissions
 

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import Session, select
 
 from mailbot import health, outbox
+from mailbot.bot import Bot
 from mailbot.models import Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.servers.smtp_sink import SmtpSink
 from tests.stories import ADMIN, reply_from, submissions
 

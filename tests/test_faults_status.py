@@ -13,8 +13,9 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from mailbot import health
+from mailbot.bot import Bot
 from mailbot.cli import app
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests import brokenmail
 from tests.stories import FIGURES, SECRET, reply_from
 

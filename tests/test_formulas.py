@@ -13,11 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from mailbot import db, orgs
+from mailbot.bot import Bot
 from mailbot.cli import app
 from mailbot.clock import SystemClock
 from mailbot.forms import load_form
 from mailbot.formulas import defuse
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.reports import files, xlsx
 from mailbot.reports.cells import Column, Table
 from mailbot.submissions import store

@@ -13,9 +13,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from mailbot import archive, pipeline
+from mailbot.bot import Bot
 from mailbot.mail.large import LARGE
 from mailbot.models import Inbound, InboundChunk
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests import brokenmail
 from tests.leaks import assert_masked_copy
 from tests.stories import FIGURES, SECRET, submissions

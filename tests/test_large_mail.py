@@ -25,11 +25,12 @@ from sqlmodel import Session, select
 
 import tests.brokenmail as brokenmail
 from mailbot.archive import full_raw
+from mailbot.bot import Bot
 from mailbot.mail import large
 from mailbot.mail.imap import Mailbox
 from mailbot.mail.message import MailView, read
 from mailbot.models import Inbound
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.leaks import assert_masked_copy
 from tests.servers.dovecot import ImapAccount
 from tests.stories import FIGURES, SECRET, submissions

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from mailbot import pipeline
-from mailbot.pipeline import Bot
+from mailbot.bot import Bot
+from mailbot.cli import app
+from mailbot.cli import mailbox as daemon_commands
+from tests.test_story_daemon import daemon_env
 
 ROOT = Path(__file__).parent.parent
 
@@ -50,8 +53,13 @@ def test_freed_large_blocks_are_handed_back() -> None:
         pytest.skip(f"this libc hands large blocks back by itself ({held_by_default:.0f} MB)")
 
 
-def test_a_bot_hands_large_blocks_back(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_daemon_hands_large_blocks_back_from_its_start(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[bool] = []
-    monkeypatch.setattr(pipeline, "return_large_blocks", lambda: calls.append(True))
-    Bot(settings=bot.settings, engine=bot.engine, clock=bot.clock, renderer=bot.renderer)
+    monkeypatch.setattr(daemon_commands, "return_large_blocks", lambda: calls.append(True))
+    for name, value in daemon_env(bot).items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["run", "--once"])
+    assert result.exit_code == 0, result.output
     assert calls == [True]

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from mailbot import outbox
+from mailbot.bot import Bot
 from mailbot.models import Reply
 from mailbot.outcome import Draft
-from mailbot.pipeline import Bot
 from mailbot.render import Rendered
 from tests.servers.smtp_sink import SmtpSink
 

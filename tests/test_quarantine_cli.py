@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from mailbot.archive import full_raw
+from mailbot.bot import Bot
 from mailbot.cli import app
 from mailbot.models import AuditEvent, Inbound, Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests import brokenmail
 from tests.stories import reply_from
 

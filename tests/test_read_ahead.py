@@ -11,7 +11,8 @@ import pytest
 
 from mailbot import outbox
 from mailbot.ahead import ReadAhead
-from mailbot.pipeline import Bot, run_pass
+from mailbot.bot import Bot
+from mailbot.pipeline import run_pass
 from mailbot.reading import Read
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 

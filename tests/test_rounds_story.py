@@ -6,6 +6,7 @@ the invitation, Zeist is reminded twice and answers late; the admins hear who wa
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,11 +20,11 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from mailbot import db, orgs, outbox, rounds
+from mailbot.bot import Bot
 from mailbot.clock import FixedClock
 from mailbot.models import Reply, Round, RoundMail
 from mailbot.periods import Period
-from mailbot.pipeline import Bot, run_pass
-from mailbot.render import Renderer
+from mailbot.pipeline import run_pass
 from mailbot.submissions import answers_of
 from tests.mails import BOT, filled_form, thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
@@ -92,8 +93,8 @@ def round_bot(bot: Bot) -> Iterator[Bot]:
 def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
     round_bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
-    bot = Bot(settings=round_bot.settings.model_copy(update={"report_addresses": [ANALYST]}),
-              engine=round_bot.engine, clock=round_bot.clock, renderer=round_bot.renderer)
+    bot = dataclasses.replace(
+        round_bot, settings=round_bot.settings.model_copy(update={"report_addresses": [ANALYST]}))
     assert tick_at(bot, at(6, 30, 13)) == []
     assert tick_at(bot, at(7, 1, 5, 59)) == []  # 07:59 in Amsterdam: not yet
 
@@ -130,8 +131,7 @@ def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
     assert tick_at(bot, at(7, 30)) == []
 
     # The daemon restarts: a new Bot on the same database, with its own clock and engine.
-    restarted = Bot(settings=bot.settings, engine=db.make_engine(bot.settings.database_url),
-                    clock=FixedClock(at(8, 6)), renderer=Renderer())
+    restarted = Bot.from_settings(bot.settings, FixedClock(at(8, 6)), reader=bot.reader)
     try:
         assert tick_at(restarted, at(8, 6)) == []
         # 3 days before Wednesday 12 August is a Sunday: the reminder goes on Friday the 7th.
@@ -215,8 +215,8 @@ def test_a_round_whose_deadline_passed_while_down_is_not_opened_by_the_daemon(
 
 
 def test_the_daemon_leaves_rounds_alone_when_told_to(round_bot: Bot, smtp_sink: Any) -> None:
-    manual = Bot(settings=round_bot.settings.model_copy(update={"round_auto": False}),
-                 engine=round_bot.engine, clock=round_bot.clock, renderer=round_bot.renderer)
+    manual = dataclasses.replace(
+        round_bot, settings=round_bot.settings.model_copy(update={"round_auto": False}))
 
     assert tick_at(manual, at(7, 1)) == []
     assert kinds(manual) == {}

@@ -9,8 +9,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from mailbot import db, orgs, requests
+from mailbot.bot import Bot
 from mailbot.models import Address, Reply, Request
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.schedule import tell_admins_of_requests
 from tests.mails import simple_mail
 from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions

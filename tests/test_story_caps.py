@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from mailbot.bot import Bot
 from mailbot.config import Settings
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import simple_mail
 from tests.stories import FIGURES, reply_from, submissions
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from mailbot.bot import Bot
 from mailbot.export import export_csv
 from mailbot.models import Answer, Inbound, Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from mailbot.pipeline import Bot
+from mailbot.bot import Bot
 from tests.mails import simple_mail
 from tests.stories import ADMIN, reply_from, submissions
 

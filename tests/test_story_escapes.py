@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mailbot import db, orgs, requests
+from mailbot.bot import Bot
 from mailbot.cli import app, common
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import postfix_bounce, simple_mail
 
 UTRECHT = "huisverbod@utrecht.nl"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from mailbot.bot import Bot
 from mailbot.models import Inbound
-from mailbot.pipeline import Bot
 from tests import brokenmail
 from tests.pathological import SHAPES
 from tests.stories import ZEIST_SECRET, reply_from, submissions

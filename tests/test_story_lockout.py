@@ -9,9 +9,10 @@ from typing import Any
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from mailbot.bot import Bot
 from mailbot.cli import app
 from mailbot.models import AuditEvent
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import ADMIN, FIGURES, SEED_ANSWER, reply_from, submissions
 
 UTRECHT = "huisverbod@utrecht.nl"

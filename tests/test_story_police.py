@@ -12,8 +12,9 @@ import pytest
 from sqlmodel import Session
 
 from mailbot import db, orgs
+from mailbot.bot import Bot
 from mailbot.export import export_csv
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.submissions import answers_of
 from tests.mails import simple_mail
 from tests.servers.smtp_sink import SinkMessage

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from mailbot.bot import Bot
 from mailbot.forms import load_form
 from mailbot.parse import PROBLEM_CODES, Problem
 from mailbot.periods import Period
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.render import Renderer
 from tests.mails import simple_mail, template_text, thunderbird_reply
 from tests.stories import SECRET, submissions

@@ -16,8 +16,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from mailbot import db, orgs
+from mailbot.bot import Bot
 from mailbot.models import Answer, Submission
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import SECRET, submissions
 from tests.test_reader_mailers import (
     BOT,

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from mailbot.bot import Bot
 from mailbot.cli import app
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 from tests.test_reader_mailers import TEMPLATE, form_lines, gmail_reply
 from tests.test_story_reader_clients import SENDER, outlook_html_only, stored_answers

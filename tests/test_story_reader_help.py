@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from mailbot import db, orgs
+from mailbot.bot import Bot
 from mailbot.forms import load_form
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import simple_mail, template_text, thunderbird_reply
 from tests.stories import submissions
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from mailbot.bot import Bot
 from mailbot.mail.message import read
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import thunderbird_reply
 from tests.servers.smtp_sink import SinkMessage
 from tests.stories import FIGURES, SECRET, reply_from, submissions

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from mailbot import db, orgs
-from mailbot.pipeline import Bot, run_pass
+from mailbot.bot import Bot
+from mailbot.pipeline import run_pass
 from tests.mails import filled_form, template_text, thunderbird_reply
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 from tests.test_story_reader_clients import stored_answers

@@ -13,8 +13,9 @@ import pytest
 from sqlmodel import Session, select
 
 from mailbot import passwords
+from mailbot.bot import Bot
 from mailbot.models import AuditEvent, Inbound, Reply
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import simple_mail
 from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
 

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from mailbot.archive import full_raw
+from mailbot.bot import Bot
 from mailbot.cli import app
 from mailbot.models import Inbound
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests import brokenmail
 from tests.leaks import assert_masked_copy, folders_holding, holds, tables_holding
 from tests.stories import SECRET, submissions

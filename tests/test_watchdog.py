@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from mailbot.pipeline import Bot, run_pass
+from mailbot.bot import Bot
+from mailbot.pipeline import run_pass
 from mailbot.watchdog import Watchdog
 from tests.stories import reply_from
 from tests.test_story_daemon import daemon_env

@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 import typer
 
 from mailbot import db, health, orgs, outbox, redaction, rounds
+from mailbot.bot import Bot
 from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.forms import KINDS, load_form
 from mailbot.locks import CurrentLock
-from mailbot.pipeline import Bot, run_pass
+from mailbot.memory import return_large_blocks
+from mailbot.pipeline import run_pass
 from mailbot.render import Renderer
 from mailbot.schedule import run_daemon, tell_admins_of_requests
 from mailbot.worker import Reader
@@ -68,25 +70,23 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     Example: mailbot run --once
     """
     common.configure_logging(sys.stdout)
-    settings = Settings()
-    engine = db.make_engine(settings.database_url)
-    db.init(engine)
-    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    return_large_blocks()  # for the whole process: a freed 25 MB mail goes back to the system
+    bot = Bot.from_settings(Settings())
+    db.init(bot.engine)
     try:
         if once:
             for step in rounds.tick(bot):
                 common.echo(step)
             report = run_pass(bot)
             tell_admins_of_requests(bot)  # requests this pass recorded, when a digest is due
-            sent = report.sent + outbox.flush(engine, settings, bot.clock.now()).sent
+            sent = report.sent + outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items()))
             common.echo(f"Verwerkt: {report.handled} ({summary or 'geen berichten'}); "
                         f"verzonden: {sent}")
         else:
             run_daemon(bot)
     finally:
-        bot.reader.close()
-        engine.dispose()
+        bot.close()
 
 
 def status() -> None:

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from sqlmodel import Session
 
 from mailbot import db, orgs, outbox
+from mailbot.bot import Bot
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.demo.mailbox import DemoMailbox
@@ -28,8 +29,7 @@ from mailbot.export import export_csv
 from mailbot.forms import load_form
 from mailbot.outcome import Draft
 from mailbot.periods import Period
-from mailbot.pipeline import Bot, run_pass
-from mailbot.render import Renderer
+from mailbot.pipeline import run_pass
 
 BOT_ADDRESS = "monitoring@huisverbod.demo"
 STAFF_ADDRESS = "huisverbod@utrecht.demo"
@@ -64,9 +64,11 @@ def run(directory: Path, say: Say) -> bool:
     smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
     with DemoMailbox(log=directory / "imap.log") as imap:
         smtp.start()
+        bot = Bot.from_settings(_settings(directory, imap, smtp))
         try:
-            return _play(directory, imap, smtp, sink, say)
+            return _play(directory, bot, imap, sink, say)
         finally:
+            bot.close()
             smtp.stop()
 
 
@@ -81,12 +83,9 @@ def _settings(directory: Path, imap: DemoMailbox, smtp: Controller) -> Settings:
 
 
 def _play(
-    directory: Path, imap: DemoMailbox, smtp: Controller, sink: Sink, say: Say
+    directory: Path, bot: Bot, imap: DemoMailbox, sink: Sink, say: Say
 ) -> bool:
-    settings = _settings(directory, imap, smtp)
-    engine = db.make_engine(settings.database_url)
-    db.init(engine)
-    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    db.init(bot.engine)
     period = Period.last_ended(bot.clock.now())
     secret = _register(bot)
     say(f"1. Gemeente Utrecht geregistreerd met adres {STAFF_ADDRESS} en wachtwoord {secret}")
@@ -104,11 +103,9 @@ def _play(
     say("\n--- De bevestiging die de medewerker krijgt ---")
     say(f"Onderwerp: {confirmation['Subject']}\n")
     say(confirmation.get_content())
-    with Session(engine) as session:
+    with Session(bot.engine) as session:
         say("--- mailbot export --format csv ---")
         say(export_csv(session))
-    bot.reader.close()
-    engine.dispose()
     _next_steps(directory, say)
     return True
 

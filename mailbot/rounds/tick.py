@@ -13,20 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from mailbot import health, milestones, reports
+from mailbot.bot import Bot
 from mailbot.models import Round
 from mailbot.periods import Period
 from mailbot.reports.figures import invited_ids
 from mailbot.rounds.mailing import asked, milestone_key, open_round, overview, remind
 from mailbot.rounds.timeline import is_after, timeline
-
-if TYPE_CHECKING:
-    from mailbot.pipeline import Bot
 
 log = logging.getLogger(__name__)
 
