@@ -142,8 +142,8 @@ def archive(
             return existing, False
     inbound = _claimed_row(fetched, identity, now)
     chunked = inbound.chunked
-    # A Core INSERT, not the session's unit of work: this runs for every mail. The object
-    # stays out of the session; the pipeline writes what handling changes (`_record`).
+    # The object stays out of the session; the pipeline writes what handling changes
+    # (`_record`).
     try:
         insert_row(session, inbound)
         for seq, piece in enumerate(pieces(fetched.raw) if chunked else ()):
@@ -200,7 +200,7 @@ def archive_group(
 
 
 CHUNK = 1024 * 1024  # bytes in a piece of a large message
-# Built once: a Core statement with memoryview slices, so no piece is copied on the way in.
+# Prebuilt Core (see mailbot.db), given memoryview slices: no piece is copied on the way in.
 _INSERT_CHUNK = insert(InboundChunk)
 _DROP_CHUNKS = (delete(InboundChunk).where(col(InboundChunk.inbound_id) == bindparam("row"))
                 .execution_options(synchronize_session=False))

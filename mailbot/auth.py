@@ -14,16 +14,17 @@ from sqlmodel import Session
 
 from mailbot import orgs, passwords, strangers
 from mailbot.config import Settings
+from mailbot.db import table
 from mailbot.models import Address, Lockout, Organisation, Secret
 from mailbot.names import name_key
 
-# Everything a login needs in one statement, two for an alias (this runs for every mail): the
+# Everything a login needs in one prebuilt statement, two for an alias (see mailbot.db): the
 # organisation by name or alias (as orgs.find), its current secret (orgs.current_secret),
 # whether the sender's address is registered to it, and whether it is locked (locks.is_locked).
-_ORG = Organisation.__table__.c  # type: ignore[attr-defined]
-_SECRET = Secret.__table__.c  # type: ignore[attr-defined]
-_ADDRESS = Address.__table__.c  # type: ignore[attr-defined]
-_LOCK = Lockout.__table__.c  # type: ignore[attr-defined]
+_ORG = table(Organisation).c
+_SECRET = table(Secret).c
+_ADDRESS = table(Address).c
+_LOCK = table(Lockout).c
 
 
 def _newest_secret(column: Any) -> Any:
@@ -76,6 +77,7 @@ def authenticate(
     params = {"key": key, "email": sender or "", "now": now}
     found = None
     for statement in (_LOGIN_BY_NAME, _LOGIN_BY_ALIAS) if key else ():
+        # sqlmodel's exec is typed for its own select only; a Core select runs the same way.
         found = session.exec(statement, params=params).first()  # type: ignore[call-overload]
         if found is not None:
             break
@@ -85,7 +87,7 @@ def authenticate(
         standing = strangers.standing(session, settings, now, sender or "")
         if standing.throttled:
             return Login(None, claimed, sender=standing)
-    if secret_id is None or not registered or not secret:
+    if claimed is None or secret_id is None or stored_hash is None or not (registered and secret):
         _burn(verified_before, sender, org_name, secret, ahead)
         return Login(None, claimed, sender=standing)
     if verified_before is not None and claimed.id is not None:

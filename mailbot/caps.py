@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as core_select
 
 from mailbot.config import Settings
+from mailbot.db import table
 from mailbot.models import Inbound, Reply
 from mailbot.outcome import Draft
 
-_REPLY = Reply.__table__.c  # type: ignore[attr-defined]
+_REPLY = table(Reply).c
 
 # The replies of one kind to one address: bound to the row's own `recipient` and `kind`.
 _REPLIES_SINCE = core_select(func.count()).where(
@@ -39,9 +40,9 @@ def daily_cap(settings: Settings, draft: Draft, inbound: Inbound | None) -> int 
 
 # The daily cap checked inside the INSERT: one statement instead of a count and an insert.
 # The row's own `recipient` is the one counted.
-_COLUMNS = [column for column in Reply.__table__.columns if column.key != "id"]
+_COLUMNS = [column for column in table(Reply).columns if column.key != "id"]
 INSERT_WITHIN_CAP = (
-    insert(Reply.__table__)
+    insert(table(Reply))
     .from_select(
         [column.key for column in _COLUMNS],
         core_select(*(bindparam(column.key, type_=column.type) for column in _COLUMNS))

@@ -20,7 +20,7 @@ def take(session: Session, inbound: Inbound, now: datetime, claim_seconds: int) 
     """Atomically take an archived message: new, or claimed by a worker whose claim has gone
     stale. Counts an attempt."""
     stale = now - timedelta(seconds=claim_seconds)
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Inbound)
         .execution_options(synchronize_session=False)
         .where(
@@ -44,7 +44,7 @@ def still_ours(session: Session, row: Inbound, now: datetime, claim_seconds: int
     assert row.claimed_at is not None
     if now - row.claimed_at < timedelta(seconds=claim_seconds / 2):
         return True
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Inbound)
         .execution_options(synchronize_session=False)
         .where(col(Inbound.id) == row.id, col(Inbound.state) == "working",
@@ -65,7 +65,7 @@ def give_back(connection: Engine | Connection, rows: Iterable[Inbound]) -> None:
     if not ids:
         return
     with Session(connection) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Inbound)
             .execution_options(synchronize_session=False)
             .where(col(Inbound.id).in_(ids), col(Inbound.state) == "working")

@@ -76,7 +76,9 @@ def _headers(
 # Plain text replies (nearly all) are built with the compat32 classes: an equivalent message to
 # what EmailMessage gives, at a quarter of the cost (no header objects parsed and re-folded).
 _UTF8 = Charset("utf-8")
-_UTF8.body_encoding = None  # 8bit, as EmailMessage chooses for short lines
+# 8bit, as EmailMessage chooses for short lines; the email package documents None for that,
+# its type information allows only the named encodings.
+_UTF8.body_encoding = None  # type: ignore[assignment]
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
 LONGEST_LINE = 990  # bytes; SMTP allows 998 in a line, so longer text goes quoted-printable
@@ -95,7 +97,9 @@ class _Compat32(Compat32):
                 and len(name) + 2 + len(value) <= (self.max_line_length or 0)
                 and " ".join(value.split()) == value):
             return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)  # type: ignore[misc]
+        # compat32's own folding; private, so not in its type information.
+        folded: str = super()._fold(name, value, sanitize)  # type: ignore[misc]
+        return folded
 
 
 _POLICY = _Compat32()
@@ -103,9 +107,13 @@ _POLICY = _Compat32()
 
 def _plain(body: str, headers: list[tuple[str, str]]) -> Message:
     too_long = any(len(line.encode()) > LONGEST_LINE for line in body.splitlines())
-    message = MIMEText(body, "plain", _UTF8_QP if too_long else _UTF8, policy=_POLICY)
+    # MIMEText takes a Charset as its charset (documented); its type information says str.
+    charset = _UTF8_QP if too_long else _UTF8
+    message = MIMEText(body, "plain", charset, policy=_POLICY)  # type: ignore[arg-type]
     del message["MIME-Version"]  # put back after the addressing headers, where clients expect it
     for name, value in headers:
-        message[name] = value if value.isascii() else Header(value, "utf-8", header_name=name)
+        # A compat32 Message takes a Header as a value (documented); its type information: str.
+        message[name] = (value if value.isascii()  # type: ignore[assignment]
+                         else Header(value, "utf-8", header_name=name))
     message["MIME-Version"] = "1.0"
     return message

@@ -81,8 +81,8 @@ def wide_rows(session: Session, selection: Selection) -> tuple[list[str], list[R
         if selection.history:
             head += (sub.revision, sub.created_at.isoformat(), sub.form_version)
         grouped.setdefault(head, {})[answer.question] = answer.value
-    kinds = [selection.kind] if selection.kind else {head[4] for head in grouped}
-    keys = wide_keys(kinds)  # type: ignore[arg-type]
+    kinds = [selection.kind] if selection.kind else {str(head[4]) for head in grouped}
+    keys = wide_keys(kinds)
     header = [*WIDE_HEADER, *(REVISION_HEADER if selection.history else ()), *keys]
     rows = [(*head, *(answers.get(key) for key in keys))
             for head, answers in sorted(grouped.items(), key=lambda item: _wide_order(item[0]))]

@@ -56,7 +56,7 @@ def file_away(
     again = {inbound.id for _, inbound in handled if inbound.state == "filed"}
     ids = [inbound.id for _, inbound in handled]
     with Session(connection) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Inbound)
             .execution_options(synchronize_session=False)
             .where(col(Inbound.id).in_(ids), col(Inbound.state) == "handled")

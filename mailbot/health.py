@@ -59,7 +59,8 @@ class Health:
 
 
 def _count(session: Session, query: object) -> int:
-    return session.exec(query).one()  # type: ignore[call-overload]
+    # Any count query; sqlmodel's exec is typed for its select classes, not `object`.
+    return int(session.exec(query).one())  # type: ignore[call-overload]
 
 
 def check(session: Session, settings: Settings, now: datetime) -> Health:
@@ -133,7 +134,9 @@ class Dismissal:
 def quarantined(session: Session, include_dismissed: bool = False) -> list[Quarantined]:
     """Quarantined messages, oldest first. The sender is the address read from the mail, or,
     when reading failed, its From header as written (from the head of the raw bytes only)."""
-    raw = defer(Inbound.raw)  # type: ignore[arg-type]  # the mail itself may be 25 MB
+    # The mail itself may be 25 MB. sqlmodel types a column as its value (bytes); at runtime it
+    # is the mapped attribute `defer` takes.
+    raw = defer(Inbound.raw)  # type: ignore[arg-type]
     query = select(Inbound, raw_head(_HEAD_BYTES)).options(raw).where(_QUARANTINED)
     if not include_dismissed:
         query = query.where(_OPEN_INBOUND)
@@ -155,7 +158,7 @@ def _from_header(head: bytes | None) -> str | None:
 
 def failed_replies(session: Session, include_dismissed: bool = False) -> list[FailedReply]:
     """Replies that failed for good, oldest first (without their raw bytes)."""
-    raw = defer(Reply.raw)  # type: ignore[arg-type]
+    raw = defer(Reply.raw)  # type: ignore[arg-type]  # a mapped attribute, as above
     query = select(Reply).options(raw).where(_FAILED)
     if not include_dismissed:
         query = query.where(_OPEN_REPLY)
@@ -188,13 +191,14 @@ def _dismiss(
         query = query.where(col(table.dismissed_at).is_(None))
     else:
         query = query.where(col(table.id).in_(ids))
+    # The ids selected are stored rows' ids: never None, as sqlmodel's `int | None` allows.
     found: dict[int, datetime | None] = dict(session.exec(query).all())  # type: ignore[arg-type]
     unknown = sorted(set(ids or ()) - found.keys())
     if unknown:
         raise AdminError(f"geen {noun} met nummer {', '.join(map(str, unknown))}")
     dismissed: list[int] = []
     for row_id in sorted(row for row, seen in found.items() if seen is None):
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.exec(
             update(table).execution_options(synchronize_session=False)
             .where(col(table.id) == row_id, col(table.dismissed_at).is_(None))
             .values(dismissed_at=now)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from mailbot import orgs
 from mailbot.config import Settings
-from mailbot.models import AuditEvent, Lockout, Organisation
+from mailbot.models import AuditEvent, Lockout, Organisation, stored_id
 
 FAILED = "login.failed"  # a wrong secret from a registered address: counts toward a lock
 
@@ -53,7 +53,7 @@ def record_guess(
     if sum(_failures(session, org.id, start, now).values()) < settings.lockout_attempts:
         return False
     until = now + timedelta(minutes=settings.lockout_minutes)
-    session.add(Lockout(organisation_id=org.id, since=now, until=until))
+    session.add(Lockout(organisation_id=stored_id(org), since=now, until=until))
     orgs.audit(session, now, "mailbot", "login.locked", org,
                f"{settings.lockout_attempts} wrong secrets")
     return True
@@ -73,7 +73,7 @@ def lift(session: Session, now: datetime, org_name: str, actor: str = "admin") -
     """End the organisation's lock now; its wrong secrets are counted afresh from here.
     AdminError when it is not locked."""
     org = orgs.require(session, org_name)
-    lifted = session.exec(  # type: ignore[call-overload]
+    lifted = session.exec(
         update(Lockout).execution_options(synchronize_session=False)
         .where(col(Lockout.organisation_id) == org.id, *_holding(now))
         .values(lifted_at=now, lifted_by=actor)
@@ -110,7 +110,7 @@ def _failures(
 ) -> dict[str, int]:
     """Wrong secrets after `start` up to `end`, per registered address."""
     params = {"org": org_id, "start": start, "end": end}
-    return dict(session.exec(_FAILURES, params=params).all())  # type: ignore[call-overload]
+    return dict(session.exec(_FAILURES, params=params).all())
 
 
 def _describe(

@@ -81,7 +81,7 @@ def starred(written: _Text, spans: list[tuple[int, int]]) -> _Text:
     for start, stop in sorted(spans):
         start = max(start, position)
         if stop > start:
-            out += [written[position:start], star * (stop - start)]  # type: ignore[list-item]
+            out += [written[position:start], star * (stop - start)]
             position = stop
     out.append(written[position:])
     return written[:0].join(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal, Protocol
 
 from sqlalchemy import (
     Column,
@@ -13,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -35,6 +36,29 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def _when(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
+
+
+# A message: new -> working (claimed by one worker) -> handled (outcome and replies committed)
+# -> filed (to be moved out of the inbox: done, or done again by the next pass that still finds
+# it there). Quarantined is an outcome: such a message is handled and filed too.
+InboundState = Literal["new", "working", "handled", "filed"]
+# A reply: pending -> sending (claimed by one sender) -> sent | failed (after its last attempt);
+# back to pending when the connection drops before it was tried.
+ReplyState = Literal["pending", "sending", "sent", "failed"]
+# An ACCOUNT or WACHTWOORD request: open -> approved | rejected.
+RequestState = Literal["open", "approved", "rejected"]
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Row) -> int:
+    """The id of a row already in the database (SQLModel types every id as optional)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} is not stored yet")
+    return row.id
 
 
 class Organisation(SQLModel, table=True):
@@ -102,10 +126,7 @@ class Inbound(SQLModel, table=True):
     sender: str | None = None
     subject: str | None = None
     received_at: datetime = Field(sa_column=_when())
-    # new -> working (claimed by one worker) -> handled (outcome and replies committed)
-    # -> filed (to be moved out of the inbox: done, or done again by the next pass that still
-    # finds it there)
-    state: str = Field(default="new", index=True)
+    state: InboundState = Field(default="new", sa_type=AutoString, index=True)
     claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     # Claims taken; a message whose worker died this often is quarantined, not tried again.
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -170,8 +191,7 @@ class Reply(SQLModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # A mail that carries a secret: its body is wiped once it has been sent or given up.
     sensitive: bool = False
-    # pending -> sent | failed
-    state: str = Field(default="pending", index=True)
+    state: ReplyState = Field(default="pending", sa_type=AutoString, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_when())
     last_error: str | None = None
@@ -191,8 +211,7 @@ class Request(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     person_name: str | None = None
     inbound_id: int | None = Field(default=None, foreign_key="inbound.id")
-    # open -> approved | rejected
-    state: str = Field(default="open", index=True)
+    state: RequestState = Field(default="open", sa_type=AutoString, index=True)
     reason: str | None = None
     created_at: datetime = Field(sa_column=_when())
     decided_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from mailbot import passwords
 from mailbot.addresses import normalise
+from mailbot.db import table
 from mailbot.forms import KINDS
-from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret
+from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret, stored_id
 from mailbot.names import name_key
 
 
@@ -33,12 +34,11 @@ class OrgSummary:
     has_secret: bool
 
 
-# The lookups of every mail, built once with bound parameters: compiled once, not per call.
-# Those that need no ORM object are Core statements over the tables (no ORM compile step).
+# The lookups of every mail, built once (see mailbot.db for why).
 _ORG_BY_KEY = select(Organisation).where(col(Organisation.name_key) == bindparam("key"))
 # The organisation an alias (its name key bound as `key`) stands for.
-ALIAS_OWNER = (core_select(Alias.__table__.c.organisation_id)
-               .where(Alias.__table__.c.name_key == bindparam("key")).scalar_subquery())
+ALIAS_OWNER = (core_select(table(Alias).c.organisation_id)
+               .where(table(Alias).c.name_key == bindparam("key")).scalar_subquery())
 _ORG_BY_ALIAS = select(Organisation).where(col(Organisation.id) == ALIAS_OWNER)
 _CURRENT_SECRET = (
     select(Secret)
@@ -97,7 +97,8 @@ def add(
     session.add(org)
     session.flush()
     for alias in aliases:
-        session.add(Alias(organisation_id=org.id, name=alias.strip(), name_key=name_key(alias)))
+        session.add(Alias(organisation_id=stored_id(org), name=alias.strip(),
+                          name_key=name_key(alias)))
     audit(session, now, "admin", "org.add", org, f"{kind} {name}")
     return org
 
@@ -128,7 +129,7 @@ def add_address(session: Session, now: datetime, org_name: str, email: str) -> s
     org = require(session, org_name)
     address = normalise(email)
     if address not in addresses_of(session, org):
-        session.add(Address(organisation_id=org.id, email=address, created_at=now))
+        session.add(Address(organisation_id=stored_id(org), email=address, created_at=now))
         audit(session, now, "admin", "address.add", org, address)
     return address
 
@@ -170,7 +171,8 @@ def set_secret(
     ):
         old.revoked_at = now
         session.add(old)
-    session.add(Secret(organisation_id=org.id, hash=passwords.hash_secret(new), created_at=now))
+    session.add(Secret(organisation_id=stored_id(org), hash=passwords.hash_secret(new),
+                       created_at=now))
     audit(session, now, "admin", "secret.set", org, "")
     return org, new
 

@@ -9,9 +9,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiosmtplib
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Engine,
     String,
@@ -29,7 +31,7 @@ from mailbot import caps, milestones
 from mailbot.clock import Clock, RunningClock
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
-from mailbot.db import full_row, insert_values
+from mailbot.db import full_row, insert_values, table
 from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -42,9 +44,8 @@ LONGEST_WAIT = timedelta(hours=2)
 NOTICE = "admin_delivery_failed"  # the admins' notice of replies that failed for good
 
 
-# What queueing runs for every mail, built once with bound parameters: compiled once, not per
-# call; Core statements over the table, as no ORM object is needed.
-_REPLY = Reply.__table__.c
+# Prebuilt Core, as every mail runs these: see mailbot.db.
+_REPLY = table(Reply).c
 _QUEUED = core_select(_REPLY.id).where(_REPLY.message_id == bindparam("message_id"))
 
 
@@ -72,8 +73,8 @@ def queue(
         "raw": message.as_bytes(), "next_attempt_at": now, "created_at": now,
         "sensitive": draft.sensitive,
     }
-    # A Core INSERT instead of the unit of work (this runs for every mail): a second worker on
-    # the same mail fails here, inside the transaction that would have marked it handled.
+    # A second worker on the same mail fails here, inside the transaction that would have
+    # marked it handled.
     if cap is None:
         return insert_values(session, Reply, values)
     reply_id = session.execute(caps.INSERT_WITHIN_CAP, {
@@ -233,7 +234,7 @@ def _claim(session: Session, replies: list[Reply], now: datetime, lease: timedel
     messages).
     """
     until = now + lease
-    taken = set(session.exec(  # type: ignore[call-overload]
+    taken = set(session.exec(
         update(Reply)
         .where(
             col(Reply.id).in_([reply.id for reply in replies]),
@@ -250,11 +251,10 @@ def _claim(session: Session, replies: list[Reply], now: datetime, lease: timedel
     return mine
 
 
-# Built once with bound parameters: compiled once, not for every reply; Core over the table, so
-# no ORM bulk-update step runs either.
-_ATTEMPT = {name: bindparam(name)
+# Prebuilt Core, as every reply runs these: see mailbot.db.
+_ATTEMPT: dict[str, BindParameter[Any]] = {name: bindparam(name)
             for name in ("state", "attempts", "sent_at", "next_attempt_at", "last_error")}
-_WRITE_ATTEMPT = update(Reply.__table__).where(_REPLY.id == bindparam("row")).values(_ATTEMPT)
+_WRITE_ATTEMPT = update(table(Reply)).where(_REPLY.id == bindparam("row")).values(_ATTEMPT)
 _WRITE_ATTEMPT_AND_WIPE = _WRITE_ATTEMPT.values(raw=b"")
 
 
@@ -270,9 +270,9 @@ def _release(session: Session, replies: list[Reply], now: datetime) -> None:
     """Give back rows claimed but not tried (the connection dropped), due at once again."""
     if not replies:
         return
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Reply)
-        .where(col(Reply.id).in_([reply.id for reply in replies]), Reply.state == "sending")
+        .where(col(Reply.id).in_([reply.id for reply in replies]), col(Reply.state) == "sending")
         .values(state="pending", next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )

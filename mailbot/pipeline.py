@@ -14,8 +14,9 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -35,6 +36,7 @@ from mailbot.archive import (
 )
 from mailbot.bot import Bot
 from mailbot.classify import classify
+from mailbot.db import table
 from mailbot.filing import Filer, file_away
 from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
@@ -270,7 +272,7 @@ def process(
             state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
             if isinstance(exc, IntegrityError) and state in ("handled", "filed"):
                 # Another worker took over a stale claim and committed first: its outcome stands.
-                inbound.state = state
+                inbound.state = "handled" if state == "handled" else "filed"
                 return inbound
             log.exception("quarantined inbound=%s", inbound.id)
             # The first line only: a database error goes on with the statement's parameters.
@@ -326,8 +328,8 @@ def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> No
     _record(bot, session, inbound, bot.settings.imap_quarantine_folder)
 
 
-# Built once with bound parameters: the statement is compiled once, not for every message.
-_OUTCOME = {
+# Prebuilt Core, as every mail runs these: see mailbot.db.
+_OUTCOME: dict[str, BindParameter[Any]] = {
     "state": bindparam("state"), "handled_at": bindparam("handled_at"),
     "outcome": bindparam("outcome"), "reason": bindparam("reason"),
     "target_folder": bindparam("target_folder"), "sender": bindparam("sender"),
@@ -335,8 +337,8 @@ _OUTCOME = {
     "redacted": bindparam("redacted"),
 }
 # Core over the table: no ORM bulk-update step, no cache key built again for every message.
-_INBOUND = Inbound.__table__.c  # type: ignore[attr-defined]
-_WRITE_OUTCOME = update(Inbound.__table__).where(_INBOUND.id == bindparam("row")).values(_OUTCOME)
+_INBOUND = table(Inbound).c
+_WRITE_OUTCOME = update(table(Inbound)).where(_INBOUND.id == bindparam("row")).values(_OUTCOME)
 _WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
 
 

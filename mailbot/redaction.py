@@ -103,7 +103,9 @@ def redact_folder(settings: Settings, folder: str, reader: Reader,
     return done
 
 
-def _masked(reader: Reader, settings: Settings, raw: bytes, done: Redacted) -> bytes | None:
+def _masked(
+    reader: Reader, settings: Settings, raw: bytes, done: Redacted
+) -> bytes | bytearray | None:
     read = reader.read(raw, settings)
     if isinstance(read, Read):
         return read.masked

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from mailbot import orgs
 from mailbot.config import Settings
+from mailbot.db import table
 from mailbot.models import Address, Organisation, Refusal
 
 
@@ -28,8 +29,8 @@ class Standing:
 
 REGISTERED = Standing(registered=True)
 
-_ADDRESS = Address.__table__.c  # type: ignore[attr-defined]
-_REFUSAL = Refusal.__table__.c  # type: ignore[attr-defined]
+_ADDRESS = table(Address).c
+_REFUSAL = table(Refusal).c
 
 
 def _refusals(column: Any, value: str) -> Any:

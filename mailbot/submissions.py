@@ -10,7 +10,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from mailbot.db import insert_values
+from mailbot.db import insert_values, table
 from mailbot.forms import Form
 from mailbot.models import Answer, Organisation, Submission
 
@@ -24,9 +24,8 @@ class Change:
     after: int | None
 
 
-# What every stored mail runs, built once with bound parameters: compiled once, not per call.
-# Core statements over the tables: an ORM object costs more to build than the statement.
-_SUBMISSION = Submission.__table__.c  # type: ignore[attr-defined]
+# Prebuilt Core, as every mail runs these: see mailbot.db.
+_SUBMISSION = table(Submission).c
 _LATEST = (
     core_select(_SUBMISSION.id, _SUBMISSION.revision, _SUBMISSION.form_version,
                 _SUBMISSION.late, _SUBMISSION.created_at)
@@ -38,11 +37,11 @@ _LATEST = (
     .order_by(_SUBMISSION.revision.desc())
     .limit(1)
 )
-_ANSWER = Answer.__table__.c
+_ANSWER = table(Answer).c
 _ANSWERS_OF = core_select(_ANSWER.question, _ANSWER.value).where(
     _ANSWER.submission_id == bindparam("submission")
 )
-_INSERT_ANSWERS = insert(Answer.__table__)
+_INSERT_ANSWERS = insert(table(Answer))
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,8 @@ def store(
     """Add a revision with these answers (not committed; the caller's transaction decides)."""
     previous = latest(session, org, period, form.kind)
     revision = (previous.revision + 1) if previous else 1
-    # Core INSERTs instead of the unit of work: this runs for every mail. The revision is
-    # unique per organisation, period and form kind, so a concurrent store fails here.
+    # The revision is unique per organisation, period and form kind, so a concurrent store
+    # fails here.
     row_id = insert_values(session, Submission, {
         "organisation_id": org.id, "period": period, "form_kind": form.kind,
         "form_version": form.version, "revision": revision, "inbound_id": inbound_id,

@@ -29,7 +29,7 @@ import time
 import weakref
 from contextlib import suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from mailbot.mail.limits import Limits, ReadSettings
 from mailbot.reading import Read, Unread
@@ -144,7 +144,7 @@ def _describe(code: int) -> str:
     return f"exit code {code}"
 
 
-def _send(stream: BinaryIO, payload: bytes) -> None:
+def _send(stream: IO[bytes], payload: bytes | bytearray) -> None:
     stream.write(len(payload).to_bytes(_LENGTH, "big"))
     stream.write(payload)
     stream.flush()
@@ -157,7 +157,7 @@ class ProtocolError(Exception):
     """The other end sent what is no answer: a length no answer has."""
 
 
-def _receive(stream: BinaryIO, deadline: float | None = None) -> bytearray:
+def _receive(stream: IO[bytes], deadline: float | None = None) -> bytearray:
     """One length-prefixed payload; EOFError when the other end has gone, TimeoutError when
     `deadline` (time.monotonic) passes first."""
     size = int.from_bytes(_exactly(stream, _LENGTH, deadline), "big")
@@ -166,7 +166,7 @@ def _receive(stream: BinaryIO, deadline: float | None = None) -> bytearray:
     return _exactly(stream, size, deadline)
 
 
-def _exactly(stream: BinaryIO, size: int, deadline: float | None) -> bytearray:
+def _exactly(stream: IO[bytes], size: int, deadline: float | None) -> bytearray:
     """`size` bytes, read straight into one buffer: a 25 MB mail is in memory once, not also
     in the pieces it arrived in."""
     buffer = bytearray(size)
@@ -250,7 +250,7 @@ def main() -> None:
         result = _read_one(limits, seconds, memory_mb, raw)
         del raw
         masked = result.masked if isinstance(result, Read) else None
-        if masked is not None:  # sent after the rest, as bytes of its own
+        if isinstance(result, Read) and masked is not None:  # sent after the rest, on its own
             result = dataclasses.replace(result, masked=b"")
         _send(stdout, pickle.dumps(result))
         if masked is not None:

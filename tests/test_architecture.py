@@ -53,3 +53,4 @@ def test_no_module_is_longer_than_400_lines() -> None:
     long = {module_name(p): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from sqlmodel import Session
 
@@ -45,9 +46,9 @@ class Sink:
 
     received: list[EmailMessage] = field(default_factory=list)
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        raw = envelope.content  # type: ignore[attr-defined]
-        self.received.append(message_from_bytes(raw, policy=default))  # type: ignore[arg-type]
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.received.append(message_from_bytes(raw, policy=default))
         return "250 OK"
 
 

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 FORMS_DIR = Path(__file__).parent
 KINDS = ("gemeente", "politie")
@@ -84,7 +85,7 @@ class Form:
         return [c.message for c in self.checks if c.violated(answers)]
 
 
-def _build(raw: dict) -> Form:
+def _build(raw: dict[str, Any]) -> Form:
     questions = tuple(Question(**q) for q in raw["questions"])
     groups = tuple(Group(**g) for g in raw.get("groups", []))
     checks = tuple(Check(**c) for c in raw.get("checks", []))

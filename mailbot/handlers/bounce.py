@@ -11,6 +11,6 @@ def handle(ctx: Context) -> Outcome:
     failed = ctx.mail.failed_recipients  # read in the reading worker (mailbot.reading)
     for address in failed:
         acting = orgs.acting_for(ctx.session, address)
-        for org in acting or [None]:
+        for org in acting if acting else [None]:
             orgs.audit(ctx.session, ctx.now, "mailbot", "bounce", org, address)
     return Outcome("ignored", f"bounce: {', '.join(failed) or 'no recipient found'}")

@@ -220,4 +220,5 @@ def _reply(
     """One reply; `authenticated` when `to` is a registered sender who gave the right secret."""
     rendered = ctx.renderer.mail(template, **context)
     draft = Draft(to, kind, rendered, authenticated=authenticated)
+    # `status` is one of Outcome's statuses: the callers pass literals.
     return Outcome(status, reason, (draft,))  # type: ignore[arg-type]

@@ -148,6 +148,7 @@ class _Scan:
             # after the last of them.
             while (pos < len(self.raw) and not self._at_delimiter(pos, stack)
                    and self._at_delimiter(pos, (boundary,))):
+                # _LINE matches at every position (a line may be empty), so never None.
                 pos = _LINE.match(self.raw, pos).end()  # type: ignore[union-attr]
             pos = self.part(pos, own, inner, depth + 1)
         return pos

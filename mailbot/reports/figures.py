@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -75,12 +76,12 @@ def load(session: Session) -> Dataset:
         if org.id is not None
     }
     answers: dict[Key, dict[str, int]] = defaultdict(dict)
-    for period, kind, org_id, question, value in session.exec(_current_answers()):
+    for period, kind, org_id, question, value in session.execute(_current_answers()):
         answers[(period, kind, org_id)][question] = value
     return Dataset(orgs, dict(answers))
 
 
-def _current_answers():  # type: ignore[no-untyped-def]  # a select of five columns
+def _current_answers() -> Select[str, str, int, str, int]:
     newer = aliased(Submission)
     newest = (
         select(func.max(newer.revision))
@@ -92,10 +93,10 @@ def _current_answers():  # type: ignore[no-untyped-def]  # a select of five colu
         .scalar_subquery()
     )
     return (
-        select(Submission.period, Submission.form_kind, Submission.organisation_id,
-               Answer.question, Answer.value)
+        core_select(col(Submission.period), col(Submission.form_kind),
+                    col(Submission.organisation_id), col(Answer.question), col(Answer.value))
         .join(Answer, col(Answer.submission_id) == col(Submission.id))
-        .where(Submission.revision == newest)
+        .where(col(Submission.revision) == newest)
     )
 
 

@@ -13,10 +13,12 @@ from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from mailbot import formulas
+from mailbot.reports import cells
 from mailbot.reports.cells import Kind, Table, plain
 from mailbot.reports.suppress import Hidden
 
@@ -55,7 +57,8 @@ def workbook(sheets: Iterable[Sheet], created: datetime | None = None) -> bytes:
 def _write(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
     for index, title in enumerate(sheet.header):
         letter = _letter(index)
-        ws.column_dimensions[letter].width = max(10, min(40, len(title) + 2))
+        # A write-only sheet has column widths too; its type information leaves them out.
+        ws.column_dimensions[letter].width = max(10, min(40, len(title) + 2))  # type: ignore[attr-defined]
     if sheet.title:
         ws.freeze_panes = "A3"
         ws.append([_styled(ws, sheet.title, BOLD)])
@@ -70,7 +73,7 @@ def _write(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
         ws.append([sheet.note])
 
 
-def _styled(ws: WriteOnlyWorksheet, value: object, font: Font) -> WriteOnlyCell:
+def _styled(ws: WriteOnlyWorksheet, value: str, font: Font) -> Cell:
     cell = WriteOnlyCell(ws, value=value)
     cell.font = font
     return cell
@@ -88,10 +91,10 @@ def _value(ws: WriteOnlyWorksheet, value: object, kind: Kind | None) -> object:
     return cell
 
 
-def _text(ws: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+def _text(ws: WriteOnlyWorksheet, value: object) -> Cell:
     """Text kept as it is, but stored as text (openpyxl makes "=..." a formula) and marked so
     that the spreadsheet keeps it text when someone edits the cell (Excel's leading `'`)."""
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=str(value))  # only text is risky: this is the text itself
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
@@ -115,5 +118,5 @@ def table_sheet(table: Table) -> Sheet:
                  table.note)
 
 
-def _exact(value: object, kind: Kind) -> object:
-    return plain(value, kind) if value is not None else None  # type: ignore[arg-type]
+def _exact(value: cells.Cell, kind: Kind) -> object:
+    return plain(value, kind) if value is not None else None

@@ -8,18 +8,19 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from mailbot.config import Settings
+from mailbot.db import table
 from mailbot.mail.message import MailView
 from mailbot.models import Round, RoundMail
 from mailbot.periods import Period
 from mailbot.rounds.timeline import is_after
 
-# Run for every stored mail: built once with bound parameters, Core over the tables.
-_ROUND_MAIL = RoundMail.__table__.c
+# Prebuilt Core, as every mail runs these: see mailbot.db.
+_ROUND_MAIL = table(RoundMail).c
 _PERIODS_OF_MAILS = select(_ROUND_MAIL.message_id, _ROUND_MAIL.period).where(
     _ROUND_MAIL.message_id.in_(bindparam("ids", expanding=True))
 )
-_DEADLINE = select(Round.__table__.c.deadline).where(
-    Round.__table__.c.period == bindparam("period")
+_DEADLINE = select(table(Round).c.deadline).where(
+    table(Round).c.period == bindparam("period")
 )
 
 
