@@ -21,7 +21,7 @@ from tests.servers import postgres
 from tests.servers.dovecot import Dovecot, ImapAccount
 from tests.servers.postgres import Postgres
 from tests.servers.smtp_sink import SmtpSink
-from tests.stories import make_bot, settings_for
+from tests.stories import database_only, make_bot, settings_for
 
 # Skips that say a server is missing start with these words; the end of the run counts them.
 SERVER_SKIP = "server not available: "
@@ -124,6 +124,13 @@ def bot(
 ) -> Iterator[Bot]:
     """A bot wired to Dovecot, the sink and the database, with Utrecht and Zeist registered."""
     yield from make_bot(settings_for(imap_account, smtp_sink, database_url), reader)
+
+
+@pytest.fixture
+def db_bot(database_url: str, reader: Reader) -> Iterator[Bot]:
+    """A bot with a database only (Utrecht and Zeist registered), for tests that neither fetch
+    nor send: no Dovecot, no SMTP sink."""
+    yield from make_bot(database_only(database_url), reader)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from mailbot.config import Settings
 from mailbot.models import Submission
 from mailbot.worker import Reader
 from tests.mails import BOT, filled_form, template_text, thunderbird_reply
+from tests.servers import free_port
 
 SECRET = "kq7m-x3rt-hc9w-pa4e"
 ZEIST_SECRET = "zeist-zeist-zeist"
@@ -35,6 +36,18 @@ def settings_for(imap_account: Any, smtp_sink: Any, database_url: str, **extra: 
         imap_password=SecretStr(imap_account.password), imap_security="none",
         smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
         from_address=BOT, admin_addresses=[ADMIN], **extra,
+    )
+
+
+def database_only(database_url: str, **extra: Any) -> Settings:
+    """Settings with a database and no mail servers: the mailbox and the outgoing server are
+    a loopback port nobody listens on, so a test that reaches for them fails at once."""
+    closed = free_port()
+    return Settings(
+        database_url=database_url, imap_host="127.0.0.1", imap_port=closed, imap_user="none",
+        imap_password=SecretStr("none"), imap_security="none", smtp_host="127.0.0.1",
+        smtp_port=closed, smtp_security="none", from_address=BOT, admin_addresses=[ADMIN],
+        **extra,
     )
 
 

@@ -23,12 +23,12 @@ from tests.stories import SECRET, statements
     ("huisverbod@utrecht.nl", "Nergenshuizen", SECRET, False, 3),
 ])
 def test_a_login_is_one_statement(
-    bot: Bot, sender: str, name: str, secret: str, logged_in: bool, statements_run: int
+    db_bot: Bot, sender: str, name: str, secret: str, logged_in: bool, statements_run: int
 ) -> None:
-    with Session(bot.engine) as session:
-        seen = statements(bot)
-        login = auth.authenticate(session, bot.settings, bot.clock.now(), sender, name, secret,
-                                  bot.verified_secrets)
+    with Session(db_bot.engine) as session:
+        seen = statements(db_bot)
+        login = auth.authenticate(session, db_bot.settings, db_bot.clock.now(), sender, name,
+                                  secret, db_bot.verified_secrets)
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == statements_run
     assert (login.org is not None) == logged_in
@@ -36,27 +36,27 @@ def test_a_login_is_one_statement(
     assert claimed == {"Nergenshuizen": None, "Zeist": "Zeist"}.get(name, "Utrecht")
 
 
-def test_a_login_by_alias_and_a_locked_one(bot: Bot) -> None:
-    now = bot.clock.now()
-    with Session(bot.engine) as session:
+def test_a_login_by_alias_and_a_locked_one(db_bot: Bot) -> None:
+    now = db_bot.clock.now()
+    with Session(db_bot.engine) as session:
         orgs.add(session, now, "'s-Hertogenbosch", "gemeente", aliases=("Den Bosch",))
         orgs.add_address(session, now, "'s-Hertogenbosch", "wmo@denbosch.nl")
         orgs.set_secret(session, now, "'s-Hertogenbosch", "bosch-bosch-bosch-bosch")
         session.commit()
-        login = auth.authenticate(session, bot.settings, now, "wmo@denbosch.nl", "Den Bosch",
+        login = auth.authenticate(session, db_bot.settings, now, "wmo@denbosch.nl", "Den Bosch",
                                   "bosch-bosch-bosch-bosch")
         assert login.org is not None and login.org.name == "'s-Hertogenbosch"
 
         utrecht = orgs.require(session, "Utrecht")
-        for _ in range(bot.settings.lockout_attempts):
-            locks.record_guess(session, bot.settings, now, utrecht, "huisverbod@utrecht.nl")
+        for _ in range(db_bot.settings.lockout_attempts):
+            locks.record_guess(session, db_bot.settings, now, utrecht, "huisverbod@utrecht.nl")
         session.commit()
-        locked = auth.authenticate(session, bot.settings, now, "huisverbod@utrecht.nl",
+        locked = auth.authenticate(session, db_bot.settings, now, "huisverbod@utrecht.nl",
                                    "Utrecht", SECRET)
         assert locked.org is None and locked.claimed is not None and locked.guess
-        later = now + timedelta(minutes=bot.settings.lockout_minutes + 1)
-        assert auth.authenticate(session, bot.settings, later, "huisverbod@utrecht.nl",
+        later = now + timedelta(minutes=db_bot.settings.lockout_minutes + 1)
+        assert auth.authenticate(session, db_bot.settings, later, "huisverbod@utrecht.nl",
                                  "Utrecht", SECRET).org is not None
         locks.lift(session, now, "Utrecht")  # an admin lifts it early
-        assert auth.authenticate(session, bot.settings, now, "huisverbod@utrecht.nl",
+        assert auth.authenticate(session, db_bot.settings, now, "huisverbod@utrecht.nl",
                                  "Utrecht", SECRET).org is not None

@@ -111,20 +111,20 @@ def fetched(raw: bytes, uid: int = 1) -> Fetched:
     ids=["nul-in-headers-and-body", "nul-in-the-address"],
 )
 def test_real_nul_bytes_are_read_or_refused_never_crash_the_pass(
-    bot: Bot, raw: bytes, outcome: str, kind: str, answered: bool
+    db_bot: Bot, raw: bytes, outcome: str, kind: str, answered: bool
 ) -> None:
     # Dovecot will not hand over a NUL (it stores 0x80), other servers might: in process.
     assert b"\0" in raw
-    inbound = process(bot, fetched(raw))
+    inbound = process(db_bot, fetched(raw))
 
     assert inbound is not None
     assert (inbound.outcome, inbound.kind, inbound.state) == (outcome, kind, "handled")
     assert inbound.message_id == "nulid@elders.nl"  # no NUL in a database key
-    with Session(bot.engine) as session:
+    with Session(db_bot.engine) as session:
         replies = session.exec(select(Reply)).all()
     assert len(replies) == (1 if answered else 0)
-    assert process(bot, fetched(raw, uid=2)) is not None  # the same mail again: deduplicated
-    with Session(bot.engine) as session:
+    assert process(db_bot, fetched(raw, uid=2)) is not None  # the same mail again: deduplicated
+    with Session(db_bot.engine) as session:
         assert len(session.exec(select(Inbound)).all()) == 1
 
 

@@ -29,7 +29,7 @@ def _ahead(bot: Bot) -> ReadAhead:
 
 
 def test_the_thread_reads_what_it_is_allowed_and_checks_each_login_on_a_worker(
-    bot: Bot, argon2_runs: list[str]
+    db_bot: Bot, argon2_runs: list[str]
 ) -> None:
     raws = [
         reply_from("huisverbod@utrecht.nl"),
@@ -38,7 +38,7 @@ def test_the_thread_reads_what_it_is_allowed_and_checks_each_login_on_a_worker(
         reply_from("huisverbod@utrecht.nl", "Nergenshuizen", SECRET),  # burns time ahead
         reply_from("huisverbod@utrecht.nl"),  # not allowed (another worker's): never read
     ]
-    with _ahead(bot) as ahead:
+    with _ahead(db_bot) as ahead:
         for index, raw in enumerate(raws[:4]):
             ahead.allow(index, raw)
         _until(lambda: len(argon2_runs) == 3)
@@ -50,8 +50,8 @@ def test_the_thread_reads_what_it_is_allowed_and_checks_each_login_on_a_worker(
         "huisverbod@utrecht.nl", None]
 
 
-def test_taking_a_message_waits_for_its_reading(bot: Bot) -> None:
-    with _ahead(bot) as ahead:
+def test_taking_a_message_waits_for_its_reading(db_bot: Bot) -> None:
+    with _ahead(db_bot) as ahead:
         ahead.allow(0, reply_from("huisverbod@utrecht.nl"))
         taken = ahead.take(0)  # at once: the worker is still reading it
     assert isinstance(taken, Read) and taken.mail.sender == "huisverbod@utrecht.nl"
@@ -75,8 +75,8 @@ def test_a_pass_checks_each_login_once_and_answers_as_before(
     assert len(smtp_sink.wait_for(5)) == 5
 
 
-def test_a_message_taken_is_let_go_of(bot: Bot) -> None:
-    with _ahead(bot) as ahead:
+def test_a_message_taken_is_let_go_of(db_bot: Bot) -> None:
+    with _ahead(db_bot) as ahead:
         for index in range(3):
             ahead.allow(index, reply_from("huisverbod@utrecht.nl", figures={"1": index}))
         assert ahead.take(0) is not None

@@ -1,4 +1,5 @@
-"""A run on a machine where a test server cannot start says so in its last lines."""
+"""Tests start only the servers they need, and a run on a machine where one cannot start says
+so in its last lines."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
+
+from mailbot import orgs
+from mailbot.bot import Bot
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS_BOTH = ["tests/test_imap.py::test_idle_returns_false_when_nothing_arrives",
@@ -31,3 +36,11 @@ def test_the_last_lines_count_the_skipped_tests_and_say_why(required: str) -> No
     assert any("PostgreSQL could not be started: the port is taken" in line
                for line in last), result.stdout
     assert result.returncode == (1 if required else 0), result.stdout
+
+
+def test_a_test_of_the_database_alone_starts_no_mail_server(
+    db_bot: Bot, request: pytest.FixtureRequest
+) -> None:
+    assert {"dovecot", "imap_account", "smtp_sink"}.isdisjoint(request.fixturenames)
+    with Session(db_bot.engine) as session:
+        assert orgs.find(session, "Utrecht") is not None
