@@ -124,17 +124,18 @@ def archived(session: Session, identities: list[Identity]) -> set[str]:
 
 def archive(
     session: Session, fetched: Fetched, now: datetime, identity: Identity | None = None, *,
-    seen: bool = True,
+    maybe_archived: bool = True,
 ) -> tuple[Inbound, bool]:
     """The stored row for this message and whether the caller now holds its claim.
 
     A message not seen before is inserted (and committed) already claimed, state `working`,
     so archiving and claiming cost one commit. `identity` is `dedupe_key(fetched)` when the
-    caller has it; `seen` is False when `archived` found no row for it.
+    caller has it; `maybe_archived` is False when `archived` found no row for it (so no
+    lookup is needed).
     """
     identity = identity or dedupe_key(fetched)
     key = identity.key
-    if seen:
+    if maybe_archived:
         # The current key first: a row under another one is only there from before.
         rows = session.exec(select(Inbound).where(col(Inbound.dedupe_key).in_(_keys(identity))))
         existing = min(rows, key=lambda row: row.dedupe_key != key, default=None)
@@ -142,8 +143,8 @@ def archive(
             return existing, False
     inbound = _claimed_row(fetched, identity, now)
     chunked = inbound.chunked
-    # The object stays out of the session; the pipeline writes what handling changes
-    # (`_record`).
+    # The object stays out of the session; the step `record` (mailbot.steps) writes what
+    # handling changes.
     try:
         insert_row(session, inbound)
         for seq, piece in enumerate(pieces(fetched.raw) if chunked else ()):

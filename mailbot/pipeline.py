@@ -1,57 +1,42 @@
-"""One pass over the mailbox: fetch, archive, classify, handle, commit, send, file away.
+"""One pass over the mailbox: the messages batch by batch, each along its steps (mailbot.steps),
+then the outbox sent and the batch filed away.
 
-Every message is handled by `process` on its own, in its own transaction; new ones are
-archived a group at a time just ahead of their turn (one INSERT and one commit), each claimed
-as if archived alone. A crash at any line leaves the database in a state from which the next
-pass finishes the work (archived rows are re-handled, handled rows are only filed), and nothing
-is answered twice (reply Message-IDs are unique).
+Around the one-message way, and apart from it, a batch adds two things for speed: new messages
+are archived a group at a time just ahead of their turn (one INSERT and one commit, each row
+claimed as if archived alone), and a second thread reads them ahead (mailbot.ahead). Both only
+prepare what the steps `claim` and `read` would do; `drain(..., ahead=False)` leaves them out.
+A crash at any line leaves the database in a state from which the next pass finishes the work
+(archived rows are re-handled, handled rows are only filed), and nothing is answered twice
+(reply Message-IDs are unique).
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import Connection
+from sqlmodel import Session
 
 from mailbot import claims, health, outbox
 from mailbot.ahead import ReadAhead
 from mailbot.archive import (
     GROUP_BYTES,
     Identity,
-    archive,
     archive_group,
     archived,
     dedupe_key,
     groupable,
-    keep_redacted,
-    load_full_raw,
-    write_pieces,
 )
 from mailbot.bot import Bot
-from mailbot.classify import classify
-from mailbot.db import table
 from mailbot.filing import Filer, file_away
-from mailbot.handlers import dispatch
 from mailbot.mail.imap import Fetched, Mailbox
-from mailbot.masking import mask_secret_lines
 from mailbot.models import Inbound
-from mailbot.outcome import Context
-from mailbot.reading import Read, Unread
 from mailbot.rounds import Deadlines
+from mailbot.steps import Message, take
 
-log = logging.getLogger(__name__)
-
-# Workers a message may see die before it is quarantined: three while they handled it, plus
-# the one death its archive group may charge it with when the worker died on another message
-# of the group (a row is in at most one group; the daemon cannot tell which row was in hand).
-MAX_ATTEMPTS = 4
+GROUP = 32  # messages archived in one statement, ahead of their turn
 
 
 @dataclass
@@ -72,32 +57,34 @@ def run_pass(bot: Bot) -> PassReport:
         return drain(bot, mailbox)
 
 
-def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
-    """One pass over an open mailbox, batch by batch."""
+def drain(bot: Bot, mailbox: Mailbox, *, ahead: bool = True) -> PassReport:
+    """One pass over an open mailbox, batch by batch; `ahead` False takes every message along
+    its steps alone, without archiving groups or reading ahead (the same outcome, slower)."""
     report = PassReport()
-    batches = mailbox.batches()
+    fetched_batches = mailbox.batches()
     # One connection for the pass's transactions, instead of a checkout from the pool (and on
     # PostgreSQL a liveness ping) for each of them.
     with bot.engine.connect() as connection, Filer(bot.settings) as filer:
-        upcoming = _begin(bot, connection, next(batches, None))
+        upcoming = _begin(bot, connection, next(fetched_batches, None), ahead)
         try:
             while upcoming is not None:
                 batch, upcoming = upcoming, None
-                handled, held = _process_in_order(bot, Shared(connection), batch)
+                handled, held = _take_in_order(bot, batch)
                 # The next batch is read, and its secrets checked, while this one's replies go
                 # out.
-                upcoming = None if held else _begin(bot, connection, next(batches, None))
+                upcoming = None if held else _begin(bot, connection,
+                                                    next(fetched_batches, None), ahead)
                 for _, inbound in handled:
                     report.outcomes[inbound.outcome or "unknown"] += 1
                 report.sent += outbox.flush(connection, bot.settings, bot.clock.now()).sent
                 filer.file(file_away(bot.settings, connection, handled, bot.clock.now()))
         except Exception:
             if upcoming is not None:
-                upcoming.end(connection)
+                upcoming.end()
             raise
         finally:
             if upcoming is not None:
-                upcoming.ahead.stop()  # claims go stale if the worker dies: as for a killed one
+                upcoming.stop_reading()  # claims go stale if the worker dies: as if killed
     report.sent += outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
     with Session(bot.engine) as session:
         health.beat(session, "poll", bot.clock.now(), f"handled={report.handled}")
@@ -105,87 +92,96 @@ def drain(bot: Bot, mailbox: Mailbox) -> PassReport:
     return report
 
 
-@dataclass(frozen=True)
-class Shared:
-    """What the messages of one batch share: a connection, and the rounds' deadlines read
-    once (so a deadline an admin moves counts from the next batch)."""
-
-    connection: Connection
-    deadlines: Deadlines = field(default_factory=Deadlines)
-
-
 @dataclass
 class Batch:
-    """A fetched batch on its way through the pipeline, oldest message first.
+    """A fetched batch on its way, oldest message first, and what its messages share.
 
-    `waiting` holds the messages whose turn has not come (index in the batch, the message,
-    its identity); `claimed` the rows archived ahead of their turn, still this worker's;
-    `ahead` reads those (and only those) beside the pipeline.
+    `waiting` holds the messages whose turn has not come, each with its place in the batch
+    (which the read-ahead thread knows it by); those archived ahead carry their claimed row.
     """
 
-    waiting: deque[tuple[int, Fetched, Identity]]
-    seen: set[str]  # dedupe keys archived before: such a message may be another worker's
-    ahead: ReadAhead
-    claimed: dict[int, Inbound] = field(default_factory=dict)
+    connection: Connection  # every message's transaction runs on it
+    waiting: deque[tuple[int, Message]]
+    archived_before: set[str]  # keys with a row before this pass: such a message may be held
+    reading_ahead: ReadAhead | None  # None: each message is read in its own turn
+    # The rounds' deadlines, read once (a deadline an admin moves counts from the next batch).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
-    def end(self, engine: Engine | Connection) -> None:
+    def claimed_ahead(self) -> list[Message]:
+        """The waiting messages archived and claimed ahead of their turn."""
+        return [message for _, message in islice(self.waiting, 2 * GROUP) if message.row]
+
+    def stop_reading(self) -> None:
+        if self.reading_ahead is not None:
+            self.reading_ahead.stop()
+
+    def end(self) -> None:
         """Stop reading ahead and give back the claims whose turn did not come."""
-        self.ahead.stop()
-        claims.give_back(engine, self.claimed.values())
-        self.claimed.clear()
+        self.stop_reading()
+        rows = [message.row for message in self.claimed_ahead() if message.row is not None]
+        claims.give_back(self.connection, rows)
+        for _, message in self.waiting:
+            message.row = None
 
 
-def _begin(bot: Bot, connection: Connection, fetched: list[Fetched] | None) -> Batch | None:
+def _begin(
+    bot: Bot, connection: Connection, fetched: list[Fetched] | None, ahead: bool
+) -> Batch | None:
     """The batch with its first group archived and claimed, and read ahead; None for none."""
     if fetched is None:
         return None
     identities = [dedupe_key(one) for one in fetched]
     with Session(connection) as session:
-        seen = archived(session, identities)
-    ahead = ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, bot.reader)
-    batch = Batch(deque(zip(range(len(fetched)), fetched, identities, strict=True)), seen, ahead)
+        before = archived(session, identities)
+    reading = (ReadAhead(bot.engine, bot.settings, bot.clock, bot.verified_secrets, bot.reader)
+               if ahead else None)
+    batch = Batch(connection, deque(), before, reading)
+    for index, (one, identity) in enumerate(zip(fetched, identities, strict=True)):
+        batch.waiting.append((index, Message(one, identity, deadlines=batch.deadlines)))
     fetched.clear()  # the batch holds the only references: a message goes once handled
-    _archive_ahead(bot, connection, batch)
-    ahead.start()
+    if reading is not None:
+        _archive_ahead(bot, batch)
+        reading.start()
     return batch
 
 
-def _process_in_order(
-    bot: Bot, shared: Shared, batch: Batch
-) -> tuple[list[tuple[int, Inbound]], bool]:
-    """Handle messages oldest first, stopping at one another worker holds (True).
+def _take_in_order(bot: Bot, batch: Batch) -> tuple[list[tuple[int, Inbound]], bool]:
+    """Take the messages along their steps oldest first, stopping at one another worker holds
+    (True).
 
     The rest waits for a later pass: a correction must never be stored before the mail it
     corrects, and two workers must never store revisions of one municipality side by side.
     """
     handled: list[tuple[int, Inbound]] = []
     try:
-        held = _take_turns(bot, shared, batch, handled)
+        held = _take_turns(bot, batch, handled)
     except Exception:
-        batch.end(shared.connection)
+        batch.end()
         raise
     finally:
         # A worker that dies (KeyboardInterrupt, SystemExit) keeps its claims, as one killed
-        # would: they go stale and count its death (MAX_ATTEMPTS).
-        batch.ahead.stop()
-    batch.end(shared.connection)
+        # would: they go stale and count its death (steps.MAX_ATTEMPTS).
+        batch.stop_reading()
+    batch.end()
     return handled, held
 
 
-def _take_turns(
-    bot: Bot, shared: Shared, batch: Batch, handled: list[tuple[int, Inbound]]
-) -> bool:
-    """Process the waiting messages in order into `handled`; True when one was held."""
+def _take_turns(bot: Bot, batch: Batch, handled: list[tuple[int, Inbound]]) -> bool:
+    """Take the waiting messages in order into `handled`; True when one was held."""
     while batch.waiting:
-        if len(batch.claimed) < GROUP:
-            _archive_ahead(bot, shared.connection, batch)
-        index, fetched, identity = batch.waiting.popleft()
-        uid = fetched.uid
-        # The read mail counts only for a new row: an archived row's bytes may differ.
-        inbound = process(bot, fetched, identity, seen=identity.key in batch.seen,
-                          read=batch.ahead.take(index), row=batch.claimed.pop(index, None),
-                          shared=shared)
-        del fetched  # process() held the only other reference to its raw bytes
+        if batch.reading_ahead is not None and len(batch.claimed_ahead()) < GROUP:
+            _archive_ahead(bot, batch)
+        index, message = batch.waiting.popleft()
+        assert message.fetched is not None and message.identity is not None
+        uid = message.fetched.uid
+        # Archived ahead, or a copy of one that was (or a message archived before this pass):
+        # look for its row before inserting one.
+        message.maybe_archived = message.identity.key in batch.archived_before
+        if batch.reading_ahead is not None:
+            # The read mail counts only for a row archived ahead: an older row's bytes may differ.
+            message.read = batch.reading_ahead.take(index)
+        inbound = take(bot, batch.connection, message)
+        del message  # it held the only other reference to the raw bytes
         if inbound is None:
             return True
         handled.append((uid, inbound))
@@ -193,166 +189,32 @@ def _take_turns(
     return False
 
 
-GROUP = 32  # messages archived in one statement, ahead of their turn
-
-
-def _archive_ahead(bot: Bot, connection: Connection, batch: Batch) -> None:
-    """Archive the next waiting messages not seen before in one statement and one commit,
+def _archive_ahead(bot: Bot, batch: Batch) -> None:
+    """Archive the next waiting messages not archived before in one statement and one commit,
     claimed by this worker, and have them read ahead. Up to `GROUP` at a time, called while
     fewer than `GROUP` are claimed ahead: the read-ahead thread always has a group in hand
     beyond the one the pipeline is in, and the claims stay fresh until their turn."""
-    group: list[tuple[int, Fetched, Identity]] = []
+    group: list[tuple[int, Message, Fetched, Identity]] = []
     size = 0
-    for index, fetched, identity in islice(batch.waiting, 2 * GROUP):
-        if index in batch.claimed or identity.key in batch.seen or not groupable(fetched):
+    for index, message in islice(batch.waiting, 2 * GROUP):
+        fetched, identity = message.fetched, message.identity
+        if (message.row is not None or fetched is None or identity is None
+                or identity.key in batch.archived_before or not groupable(fetched)):
             continue
         if len(group) == GROUP or (group and size + len(fetched.raw) > GROUP_BYTES):
             break
-        group.append((index, fetched, identity))
-        batch.seen.add(identity.key)  # a second copy in the batch maps onto the first one's row
+        group.append((index, message, fetched, identity))
+        # A second copy in the batch maps onto the first one's row.
+        batch.archived_before.add(identity.key)
         size += len(fetched.raw)
     if not group:
         return
-    with Session(connection) as session:
-        rows = archive_group(session, [(fetched, identity) for _, fetched, identity in group],
+    with Session(batch.connection) as session:
+        rows = archive_group(session, [(fetched, identity) for _, _, fetched, identity in group],
                              bot.clock.now())
     if rows is None:  # another worker archived one of them meanwhile: one by one, looked up
         return
-    for (index, fetched, _), row in zip(group, rows, strict=True):
-        batch.claimed[index] = row
-        batch.ahead.allow(index, fetched.raw)
-
-
-def process(
-    bot: Bot, fetched: Fetched, identity: Identity | None = None, *, seen: bool = True,
-    read: Read | Unread | None = None, row: Inbound | None = None, shared: Shared | None = None,
-) -> Inbound | None:
-    """Archive one message and, unless that was done before, handle it in one transaction.
-
-    None when another worker holds the message right now. `seen` False skips looking for an
-    archived copy (the caller looked for the whole batch); `read` is the message as read ahead
-    (mailbot.ahead); `row` is the message archived and claimed by the caller already
-    (`archive_group`); `shared` is what the batch shares, used instead of the engine's pool.
-    """
-    started = time.monotonic()
-    bind = shared.connection if shared is not None else bot.engine
-    with Session(bind, expire_on_commit=False) as session:
-        if row is None:
-            inbound, claimed = archive(session, fetched, bot.clock.now(), identity, seen=seen)
-        elif claims.still_ours(session, row, bot.clock.now(), bot.settings.claim_seconds):
-            inbound, claimed = row, True
-        else:
-            return None
-        del fetched  # inbound.raw holds the same bytes
-        if not claimed:
-            read = None  # the archived row's bytes count, not the fetched ones
-            if inbound.state in ("handled", "filed"):
-                return inbound
-            if not claims.take(session, inbound, bot.clock.now(), bot.settings.claim_seconds):
-                return None
-            if inbound.attempts > MAX_ATTEMPTS:
-                # Each earlier worker died on it (a crash no `except` catches, or the kernel's
-                # OOM killer): trying again would stop the mail behind it for good.
-                session.expunge(inbound)
-                _quarantine(bot, session, inbound,
-                            f"worker stopped {inbound.attempts - 1} times on this message")
-                return inbound
-            # Re-handled (a worker died on it): a large message's bytes are in its pieces.
-            load_full_raw(session, inbound)
-        # Handlers may change the row (sender, kind, a masked secret); it is written once, by
-        # `_record`, instead of at every flush a handler's queries cause. (A new row was
-        # inserted without the session, and is not in it.)
-        if inbound in session:
-            session.expunge(inbound)
-        try:
-            _handle(bot, session, inbound, read,
-                    shared.deadlines if shared is not None else None)
-        except Exception as exc:  # the one catch-all per message: quarantine, go on
-            session.rollback()
-            state = session.exec(select(Inbound.state).where(Inbound.id == inbound.id)).one()
-            if isinstance(exc, IntegrityError) and state in ("handled", "filed"):
-                # Another worker took over a stale claim and committed first: its outcome stands.
-                inbound.state = "handled" if state == "handled" else "filed"
-                return inbound
-            log.exception("quarantined inbound=%s", inbound.id)
-            # The first line only: a database error goes on with the statement's parameters.
-            first_line = str(exc).partition("\n")[0]
-            _quarantine(bot, session, inbound, f"{type(exc).__name__}: {first_line}")
-    log.info(
-        "handled inbound=%s message_id=%s sender=%s kind=%s outcome=%s ms=%d",
-        inbound.id, inbound.message_id, inbound.sender, inbound.kind, inbound.outcome,
-        (time.monotonic() - started) * 1000,
-    )
-    return inbound
-
-
-def _handle(
-    bot: Bot, session: Session, inbound: Inbound, read: Read | Unread | None,
-    deadlines: Deadlines | None,
-) -> None:
-    if not inbound.raw:
-        _quarantine(bot, session, inbound, f"too large: {inbound.size} bytes")
-        return
-    if read is None:
-        read = bot.reader.read(inbound.raw, bot.settings)
-    if isinstance(read, Unread):
-        _quarantine(bot, session, inbound, read.reason)
-        return
-    if read.masked is not None:
-        keep_redacted(inbound, read.masked)
-    mail = read.mail
-    inbound.sender, inbound.subject = mail.sender, read.subject[:500]
-    inbound.kind = classify(mail, bot.settings)
-    now = bot.clock.now()
-    ctx = Context(session, bot.settings, now, bot.renderer, inbound, mail, bot.verified_secrets,
-                  deadlines, read.scans)
-    outcome = dispatch(inbound.kind, ctx)
-    for index, draft in enumerate(outcome.replies):
-        outbox.queue(session, bot.settings, now, draft, inbound, index)
-    folders = {
-        "processed": bot.settings.imap_done_folder,
-        "rejected": bot.settings.imap_rejected_folder,
-        "ignored": bot.settings.imap_rejected_folder,
-    }
-    inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
-    _record(bot, session, inbound, folders[outcome.status])
-
-
-def _quarantine(bot: Bot, session: Session, inbound: Inbound, reason: str) -> None:
-    if inbound.raw and not inbound.redacted:
-        # Not read (or not to the end): mask what can be found without reading it.
-        masked = mask_secret_lines(inbound.raw)
-        if masked is not None:
-            keep_redacted(inbound, masked)
-    inbound.outcome, inbound.reason = "quarantined", reason[:500]
-    _record(bot, session, inbound, bot.settings.imap_quarantine_folder)
-
-
-# Prebuilt Core, as every mail runs these: see mailbot.db.
-_OUTCOME: dict[str, BindParameter[Any]] = {
-    "state": bindparam("state"), "handled_at": bindparam("handled_at"),
-    "outcome": bindparam("outcome"), "reason": bindparam("reason"),
-    "target_folder": bindparam("target_folder"), "sender": bindparam("sender"),
-    "subject": bindparam("subject"), "kind": bindparam("kind"),
-    "redacted": bindparam("redacted"),
-}
-# Core over the table: no ORM bulk-update step, no cache key built again for every message.
-_INBOUND = table(Inbound).c
-_WRITE_OUTCOME = update(table(Inbound)).where(_INBOUND.id == bindparam("row")).values(_OUTCOME)
-_WRITE_OUTCOME_AND_RAW = _WRITE_OUTCOME.values(raw=bindparam("raw"))
-
-
-def _record(bot: Bot, session: Session, inbound: Inbound, folder: str) -> None:
-    """Write the outcome and what reading changed (sender, kind, the copy with its secrets
-    masked), and commit the whole transaction."""
-    inbound.target_folder = folder
-    inbound.state, inbound.handled_at = "handled", bot.clock.now()
-    values = {"row": inbound.id, **{name: getattr(inbound, name) for name in _OUTCOME}}
-    if not inbound.redacted:
-        session.execute(_WRITE_OUTCOME, values)
-    elif inbound.chunked:  # the masked copy of a message stored in pieces
-        session.execute(_WRITE_OUTCOME, values)
-        write_pieces(session, inbound)
-    else:  # the masked copy
-        session.execute(_WRITE_OUTCOME_AND_RAW, {**values, "raw": inbound.raw})
-    session.commit()
+    for (index, message, fetched, _), row in zip(group, rows, strict=True):
+        message.row = row
+        if batch.reading_ahead is not None:
+            batch.reading_ahead.allow(index, fetched.raw)

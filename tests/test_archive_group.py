@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from mailbot import pipeline
+from mailbot import pipeline, steps
 from mailbot.bot import Bot
 from mailbot.models import Inbound, Reply
 from mailbot.pipeline import run_pass
 from tests.stories import FIGURES, reply_from, statements, submissions
-from tests.test_faults_crash import crash_once
+from tests.test_faults_crash import crash_at_step, crash_once
 
 UTRECHT = "huisverbod@utrecht.nl"
 
@@ -68,7 +68,7 @@ def test_claims_taken_ahead_are_given_back_when_the_pass_stops_at_a_held_message
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imap_account.append(reply_from(UTRECHT, figures=_figures(1)))
-    crash_once(monkeypatch, pipeline, "dispatch", bot)  # its claim stays a while
+    crash_once(monkeypatch, steps, "dispatch", bot)  # its claim stays a while
     for figure in (2, 3, 4):
         imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
 
@@ -90,7 +90,7 @@ def test_a_worker_dying_in_a_group_costs_the_rows_not_handled_one_attempt(
     for figure in (1, 2, 3):
         imap_account.append(reply_from(UTRECHT, figures=_figures(figure)))
     handled: list[int] = []
-    dispatch = pipeline.dispatch
+    dispatch = steps.dispatch
 
     def dies_on_the_second(kind: str, ctx: Any) -> Any:
         if len(handled) == 1:
@@ -99,7 +99,7 @@ def test_a_worker_dying_in_a_group_costs_the_rows_not_handled_one_attempt(
         return dispatch(kind, ctx)
 
     with monkeypatch.context() as patched:
-        patched.setattr(pipeline, "dispatch", dies_on_the_second)
+        patched.setattr(steps, "dispatch", dies_on_the_second)
         with pytest.raises(KeyboardInterrupt):
             run_pass(bot)
     assert [row.state for row in _rows(bot)] == ["handled", "working", "working"]
@@ -116,7 +116,7 @@ def test_a_group_that_another_worker_archived_in_part_is_archived_one_by_one(
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imap_account.append(reply_from(UTRECHT, figures=_figures(1)))
-    crash_once(monkeypatch, pipeline, "_handle", bot)  # archived ...
+    crash_at_step(monkeypatch, "read", bot)  # archived ...
     with Session(bot.engine) as session:  # ... and given back, as by another worker
         session.exec(update(Inbound).values(state="new", attempts=0))  # type: ignore[call-overload]
         session.commit()
@@ -150,7 +150,7 @@ def _late_turns(
     bot: Bot, monkeypatch: pytest.MonkeyPatch, seconds: float, meanwhile: Any = None
 ) -> None:
     """The first message takes `seconds` to handle; `meanwhile` runs before it is done."""
-    dispatch = pipeline.dispatch
+    dispatch = steps.dispatch
     handled: list[int] = []
 
     def slow(kind: str, ctx: Any) -> Any:
@@ -161,7 +161,7 @@ def _late_turns(
         handled.append(ctx.inbound.id)
         return dispatch(kind, ctx)
 
-    monkeypatch.setattr(pipeline, "dispatch", slow)
+    monkeypatch.setattr(steps, "dispatch", slow)
 
 
 def test_a_claim_taken_ahead_is_renewed_when_its_turn_comes_late(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from mailbot import outbox, pipeline
+from mailbot import outbox, steps
 from mailbot.bot import Bot
 from mailbot.mail.imap import Mailbox
 from mailbot.models import Answer, Inbound, Reply, Submission
@@ -40,6 +40,15 @@ def crash_once(monkeypatch: pytest.MonkeyPatch, target: object, name: str, bot: 
             run_pass(bot)
 
 
+def crash_at_step(monkeypatch: pytest.MonkeyPatch, name: str, bot: Bot) -> None:
+    """Run a pass that dies when a message comes to the step `name` (mailbot.steps)."""
+    with monkeypatch.context() as patched:
+        patched.setattr(steps, "STEPS",
+                        tuple(killed if step.__name__ == name else step for step in steps.STEPS))
+        with pytest.raises(Killed):
+            run_pass(bot)
+
+
 def assert_finished_once(bot: Bot, imap_account: Any, smtp_sink: Any) -> None:
     assert len(submissions(bot)) == 1
     with Session(bot.engine) as session:
@@ -58,7 +67,7 @@ def test_crash_after_archiving_before_handling(
     # A new message is archived already claimed (one commit for both): the raw bytes are safe,
     # and the next pass leaves the message to the dead worker until its claim goes stale.
     imap_account.append(reply_from(UTRECHT))
-    crash_once(monkeypatch, pipeline, "_handle", bot)
+    crash_at_step(monkeypatch, "read", bot)
     with Session(bot.engine) as session:
         inbound = session.exec(select(Inbound)).one()
     assert inbound.state == "working" and b"Utrecht" in inbound.raw
@@ -76,7 +85,7 @@ def test_an_archived_unclaimed_message_is_claimed_and_handled_at_once(
     # Rows in state "new" (archived by an earlier version, or released by an admin) are taken
     # by the claim UPDATE without waiting.
     imap_account.append(reply_from(UTRECHT))
-    crash_once(monkeypatch, pipeline, "_handle", bot)
+    crash_at_step(monkeypatch, "read", bot)
     with Session(bot.engine) as session:
         session.exec(update(Inbound).values(state="new", claimed_at=None))  # type: ignore[call-overload]
         session.commit()
@@ -90,7 +99,7 @@ def test_crash_while_handling_waits_for_the_claim_to_go_stale(
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imap_account.append(reply_from(UTRECHT))
-    crash_once(monkeypatch, pipeline, "dispatch", bot)
+    crash_once(monkeypatch, steps, "dispatch", bot)
 
     assert run_pass(bot).handled == 0  # the claim might be a live worker's: leave it alone
     assert submissions(bot) == [] and imap_account.uids("INBOX") != []
@@ -222,7 +231,7 @@ def test_a_correction_never_overtakes_the_mail_a_dead_worker_was_handling(
     bot: Bot, imap_account: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 12}))
-    crash_once(monkeypatch, pipeline, "dispatch", bot)
+    crash_once(monkeypatch, steps, "dispatch", bot)
     imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 13}))  # the correction
 
     run_pass(bot)  # the first mail is still claimed: the correction must wait behind it
@@ -246,7 +255,7 @@ def test_a_mail_that_keeps_killing_its_worker_is_quarantined_and_the_next_one_go
     # e.g. the OOM killer, every time this mail is read. The limit is four deaths: three while
     # a mail is in hand, and the one its archive group may charge it with (MAX_ATTEMPTS).
     for _ in range(4):
-        crash_once(monkeypatch, pipeline, "dispatch", bot)
+        crash_once(monkeypatch, steps, "dispatch", bot)
         bot.clock.advance(seconds=bot.settings.claim_seconds + 1)  # type: ignore[attr-defined]
     imap_account.append(reply_from(UTRECHT, figures={**FIGURES, "1": 13}))
 

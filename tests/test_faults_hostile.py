@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from mailbot.bot import Bot
 from mailbot.mail.imap import Fetched
 from mailbot.models import Inbound, Reply
-from mailbot.pipeline import process, run_pass
+from mailbot.pipeline import run_pass
+from mailbot.steps import process
 from tests import brokenmail
 from tests.stories import SECRET, reply_from, submissions
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from mailbot import archive, pipeline
+from mailbot import archive
 from mailbot.bot import Bot
 from mailbot.mail.large import LARGE
 from mailbot.models import Inbound, InboundChunk
@@ -20,7 +20,7 @@ from mailbot.pipeline import run_pass
 from tests import brokenmail
 from tests.leaks import assert_masked_copy
 from tests.stories import FIGURES, SECRET, submissions
-from tests.test_faults_crash import crash_once
+from tests.test_faults_crash import crash_at_step
 from tests.test_large_mail import MB, attach, report
 from tests.test_quarantine_cli import mailbot
 from tests.test_story_reader_clients import (
@@ -126,7 +126,7 @@ def test_a_large_mail_whose_worker_died_is_handled_again_from_its_pieces(
 ) -> None:
     raw = big_reply()
     imap_account.append(raw)
-    crash_once(monkeypatch, pipeline, "_handle", bot)  # archived and claimed, then killed
+    crash_at_step(monkeypatch, "read", bot)  # archived and claimed, then killed
     inbound, pieces = stored(bot)
     assert inbound.state == "working" and inbound.chunked and b"".join(pieces) == raw
 

@@ -95,7 +95,7 @@ def test_a_traceback_keeps_its_lines_but_not_the_controls_in_them(
     try:
         raise ValueError(f"kapot{TITLE}")
     except ValueError:
-        logging.getLogger("mailbot.pipeline").exception("quarantined inbound=%s", f"7{TITLE}")
+        logging.getLogger("mailbot.steps").exception("quarantined inbound=%s", f"7{TITLE}")
 
     lines = log_stream.getvalue().splitlines()
     assert lines[0].endswith("quarantined inbound=7\\x1b]0;alles in orde\\x07")
