@@ -335,6 +335,7 @@ def _handle(
         "processed": bot.settings.imap_done_folder,
         "rejected": bot.settings.imap_rejected_folder,
         "ignored": bot.settings.imap_rejected_folder,
+        "quarantined": bot.settings.imap_quarantine_folder,
     }
     inbound.outcome, inbound.reason = outcome.status, outcome.reason[:500]
     _record(bot, session, inbound, folders[outcome.status])

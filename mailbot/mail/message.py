@@ -170,18 +170,28 @@ def _decode_run(run: list[tuple[str, bytes]]) -> str:
 
 
 def _sender(headers: Mapping[str, list[str]]) -> tuple[str | None, str]:
-    """The first From address (addr-spec) and its display name."""
+    """The From address (addr-spec) and its display name: the first valid address, and its
+    name. A display name with an unquoted comma (`Jansen, Peter <p.jansen@x.nl>`, as some
+    gateways write it) reads as pieces without an address around the one address: those
+    pieces are its name again."""
     value = _first(headers, "from")[:ADDRESS_CHARS]
     try:
         pairs = [p for p in getaddresses([value]) if p[1]] if value else []
     except RecursionError:  # comments nested thousands deep
         return None, ""
-    if not pairs:
+    valid = [pair for pair in pairs if _usable(pair[1])]
+    if not valid:
         return None, ""
-    name, address = pairs[0]
-    # Whitespace or a control character (NUL!) in an address is not a usable sender.
-    valid = "@" in address.strip("@") and not re.search(r"[\s\x00-\x1f\x7f]", address)
-    return (address if valid else None), decode_words(name)
+    name, address = valid[0]
+    if len(valid) == 1 and len(pairs) > 1 and not any("@" in a for _, a in pairs if a != address):
+        name = ", ".join(n if a == address else (n or a) for n, a in pairs if n or a != address)
+    return address, decode_words(name)
+
+
+def _usable(address: str) -> bool:
+    """An addr-spec with a local part and a domain; whitespace or a control character (NUL!)
+    in it makes it no usable sender."""
+    return "@" in address.strip("@") and not re.search(r"[\s\x00-\x1f\x7f]", address)
 
 
 def _ids(value: str) -> tuple[str, ...]:
