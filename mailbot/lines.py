@@ -1,8 +1,11 @@
 """One line of a form as a person wrote it: a header field (`Gemeente: Utrecht`), a question
 line (`1. Aantal opgelegde huisverboden: 12`, `7a: 4`, `Vraag 1: 12`), a problem, or nothing.
 
-Lines without a value (headings, the toelichting section, prose) yield nothing at all. Each
-line is read on its own and in time linear in its length (mailbot.parse reads the text).
+Lines without a value (the toelichting section, prose) yield nothing, but for a numbered line
+(a `Mark`): the 2008 form writes question 7 as a heading `7. Aantal gestarte
+hulpverleningstrajecten voor:` with `a. Uithuisgeplaatste: 3` lines under it (a `SubItem`),
+which only the heading above them makes 7a. Each line is read on its own and in time linear in
+its length; mailbot.parse reads the text and carries the heading from line to line.
 """
 
 from __future__ import annotations
@@ -56,7 +59,28 @@ class Answer:
     result: int | Problem | None
 
 
-Item = Field | Answer | Problem
+@dataclass(frozen=True)
+class Mark:
+    """A numbered line without a value: the heading of a group's sub-items (`7.`), or a
+    question's line left blank, which ends the sub-items of the heading above it."""
+
+    key: str
+    line: str
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """A lettered line (`a. Uithuisgeplaatste: 3`, `b) 2`): a sub-question of the group whose
+    heading stands above it, else nothing. `marked`: a colon or cell break split it."""
+
+    letter: str
+    label: str
+    value: str
+    marked: bool
+    line: str
+
+
+Item = Field | Answer | Problem | Mark
 
 
 @dataclass(frozen=True)
@@ -66,10 +90,12 @@ class Questions:
     form: Form
     keys: frozenset[str]
     labels: dict[str, str]  # question key to label
+    groups: dict[str, str]  # group key to its heading's label
 
     @classmethod
     def of(cls, form: Form) -> Questions:
-        return cls(form, frozenset(form.keys), {q.key: q.label for q in form.questions})
+        return cls(form, frozenset(form.keys), {q.key: q.label for q in form.questions},
+                   {g.key: g.label for g in form.groups})
 
 
 PROBLEM_CODES = (
@@ -96,6 +122,9 @@ _QUESTION = re.compile(
     r"(?=\s|[.)](?!\d)|:|$)(?P<mark>\s*[.)]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# A sub-item line of the 2008 form: `a. ...`, `b) ...`, `c: ...` (one letter, then a mark).
+_SUB_ITEM = re.compile(r"^\(?(?P<letter>[a-z])(?:\s*[.)]|(?=\s*:))\s*(?P<rest>.*)$",
+                       re.IGNORECASE)
 
 
 # Lines that may hold a secret field: found in the whole text at once, without a line loop.
@@ -117,7 +146,8 @@ def typed_secrets(text: str) -> set[str]:
 # --- one line ---------------------------------------------------------------------------------
 
 
-def read_line(raw: str, questions: Questions) -> Item | None:
+def read_line(raw: str, questions: Questions) -> Item | SubItem | None:
+    """What one line says, on its own: a sub-item still needs the heading above it."""
     line = raw.strip()
     if not line or line.startswith(">"):
         return None
@@ -128,6 +158,9 @@ def read_line(raw: str, questions: Questions) -> Item | None:
     question = _QUESTION.match(clean)
     if question:
         return _question_line(question, line, questions)
+    item = _SUB_ITEM.match(clean)
+    if item:
+        return _sub_item(item, line)
     return _labelled_line(clean, line, questions)
 
 
@@ -173,10 +206,32 @@ def _org_labels() -> frozenset[str]:
 def _question_line(m: re.Match[str], line: str, questions: Questions) -> Item | None:
     key = m["number"] + (m["letter"] or "").lower()
     label, value, split = split_value(m["rest"])
+    if not value and key in questions.groups and fits_any(label, [questions.groups[key]]):
+        return Mark(key, line)
     if value is None:
+        return Mark(key, line)
+    return _answer(key, label, value, split or bool(m["mark"].strip()), line, questions)
+
+
+def _sub_item(m: re.Match[str], line: str) -> SubItem | None:
+    label, value, split = split_value(m["rest"])
+    if not value:  # `A. de Vries`: an initial, or a blank the heading's question reports
         return None
+    return SubItem(m["letter"].lower(), label, value, split, line)
+
+
+def sub_answer(item: SubItem, heading: Mark, questions: Questions) -> Item | None:
+    """The lettered line `item` under the group heading `heading` (7 and `a.`: 7a)."""
+    key = heading.key + item.letter
+    return _answer(key, item.label, item.value, item.marked, item.line, questions)
+
+
+def _answer(
+    key: str, label: str, value: str, marked: bool, line: str, questions: Questions
+) -> Item | None:
+    """Question `key` answered `value` on `line`, its text `label` checked against the form."""
     if key not in questions.keys:
-        return _stray(key, label, value, split or bool(m["mark"].strip()), line, questions.form)
+        return _stray(key, label, value, marked, line, questions.form)
     result = read_count(value)
     owner = label_owner(label, key, questions.labels)
     if result is None:

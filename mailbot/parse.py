@@ -22,8 +22,10 @@ from mailbot.lines import (
     Answer,
     Field,
     Item,
+    Mark,
     Problem,
     Questions,
+    SubItem,
     typed_secrets,
 )
 from mailbot.names import name_key
@@ -106,11 +108,12 @@ FORM_LINES = 2000  # lines of one text read (mailbot.mail.limits.Limits.form_lin
 
 
 _LineKey = tuple[str, int, str]  # form kind, form version, the line
+_Read = Item | SubItem | None  # a line as read on its own
 
 
 def scan(
     text: str, form: Form, max_lines: int = FORM_LINES,
-    lines_read: dict[_LineKey, Item | None] | None = None,
+    lines_read: dict[_LineKey, _Read] | None = None,
 ) -> Scan:
     """Read the first `max_lines` lines of `text` as `form`, period aside. `lines_read`
     remembers lines read before for this message (its texts share lines)."""
@@ -118,14 +121,13 @@ def scan(
     written = text.splitlines()
     cut = len(written) > max_lines
     known = {} if lines_read is None else lines_read
-    items: list[Item] = []
+    read: list[_Read] = []
     for raw in written[:max_lines]:
         key = (form.kind, form.version, raw)
         if key not in known:
             known[key] = line_reader.read_line(raw, questions)
-        item = known[key]
-        if item is not None:
-            items.append(item)
+        read.append(known[key])
+    items = _in_context(read, questions)
     fields = _choose_fields(items)
     recognised = any(
         isinstance(i, Answer) or (isinstance(i, Field) and i.name in FORM_FIELDS)
@@ -160,6 +162,29 @@ class Scans:
 
 
 # --- the whole text ---------------------------------------------------------------------------
+
+
+def _in_context(read: Sequence[_Read], questions: Questions) -> list[Item]:
+    """The lines in order, each sub-item line read under the group heading above it (no
+    other numbered line between them); the heading is kept, to be shown back, once a sub-item
+    line follows it. One pass, the heading carried along."""
+    items: list[Item] = []
+    heading: Mark | None = None
+    shown = False
+    for item in read:
+        if isinstance(item, SubItem):
+            if heading is None or (answer := line_reader.sub_answer(item, heading,
+                                                                    questions)) is None:
+                continue
+            items += [answer] if shown else [heading, answer]
+            shown = True
+        elif isinstance(item, Mark):
+            heading = item if item.key in questions.groups else None
+            shown = False
+        elif item is not None:
+            heading = None
+            items.append(item)
+    return items
 
 
 def _choose_fields(items: Sequence[Item]) -> dict[str, Field]:
@@ -251,7 +276,7 @@ def _echo(items: Sequence[Item], fields: dict[str, Field]) -> tuple[str, ...]:
         if isinstance(item, Field):
             if item.name != "secret" and fields.get(item.name) is item:
                 shown.append(item.line)
-        elif isinstance(item, Problem) or item.result is not None:
+        elif isinstance(item, Problem | Mark) or item.result is not None:
             shown.append(item.line)
         elif item.key not in answered and item.key not in blank_shown:
             blank_shown.add(item.key)
