@@ -71,6 +71,14 @@ def _nested_forwards(size: int) -> bytes:
     return _mail(_repeat(unit, size, b"--f\r\n"), 'multipart/mixed; boundary="f"')
 
 
+def _eml_attachments(size: int) -> bytes:
+    """Many attached .eml files, each a mail of its own to parse, each holding a form line."""
+    part = (b'--e\r\nContent-Type: application/octet-stream; name="fw.eml"\r\n'
+            b'Content-Disposition: attachment; filename="fw.eml"\r\n\r\n'
+            b"Subject: fw\r\nContent-Type: text/plain\r\n\r\n1. Aantal: 1\r\n")
+    return _mail(_repeat(part, size, tail=b"--e--\r\n"), 'multipart/mixed; boundary="e"')
+
+
 def _many_alternatives(size: int) -> bytes:
     part = (b"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
             b"<blockquote><p>Gemeente: Utrecht</p>\r\n")
@@ -199,6 +207,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-sub-items": _text(b"a. Uithuisgeplaatste: 3\r\nd) 2\r\n",
                             b"7. Aantal gestarte hulpverleningstrajecten voor:\r\n"),
     "text-headings": _text(b"7.\r\nb. 1\r\n"),
+    "text-forward-chain": _text(b"Van: a@b.nl\r\nAan: c@d.nl\r\n\r\n1. Aantal: 3\r\n"),
     "text-signature-markers": _text(b"-- \r\n"),
     "text-blank-lines": _text(b"\r\n"),
     "text-one-long-line": _line(b"Gemeente: ", b"Utrecht "),
@@ -206,6 +215,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "mime-nested-multiparts": _nested_multiparts,
     "mime-many-parts": _flat_multipart,
     "mime-nested-forwards": _nested_forwards,
+    "mime-eml-attachments": _eml_attachments,
     "mime-many-alternatives": _many_alternatives,
     "mime-soft-line-breaks": _soft_breaks,
     "mime-flowed-paragraph": _flowed,

@@ -11,7 +11,7 @@ import binascii
 import codecs
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -24,7 +24,6 @@ from mailbot.mail.limits import DEFAULT, Limits
 from mailbot.mail.quotes import split
 from mailbot.mail.source import parseable
 
-SHORT_NOTE = 400  # characters: "zie bijlage" above a forwarded message, not a reply of its own
 ADDRESS_CHARS = 2000  # of a From field: a name and an address, or a few of them
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -53,6 +52,10 @@ class MailView:
     fresh: str
     quoted: str
     quoted_from: str = ""  # who the quote header names as the quoted message's writer
+    older: str = ""  # what the quoted message quoted in turn, at any depth (a forward's forward)
+    # The text of the mails forwarded as attachments (message/rfc822, an attached .eml), apart
+    # from the note above them: the reading worker takes them in when the note holds no form.
+    forwarded: str = ""
     cut: frozenset[str] = frozenset()  # the limits met (Limits field names): the rest is unread
     # Authentication-Results as they arrived (unfolded, no RFC 2047 decoding), top first.
     authentication_results: tuple[str, ...] = ()
@@ -67,6 +70,7 @@ class _Walk:
     limits: Limits
     parts: int = 0
     cut: set[str] = field(default_factory=set)
+    forwarded: list[str] = field(default_factory=list)  # forwarded mails' texts, in order
 
 
 def read(raw: bytes, limits: Limits = DEFAULT) -> MailView:
@@ -97,10 +101,27 @@ def read_parsed(raw: bytes, limits: Limits = DEFAULT) -> tuple[MailView, Message
         fresh=parts.fresh,
         quoted=parts.quoted,
         quoted_from=parts.quoted_from,
+        older=parts.older,
+        forwarded="\n\n".join(t for t in walk.forwarded if t),
         cut=frozenset(walk.cut),
         authentication_results=tuple(headers.get("authentication-results", ())),
     )
     return view, message
+
+
+def with_forwarded(mail: MailView) -> MailView:
+    """`mail` with its forwarded mails read as the person's own text below their note (the
+    note's signature left out), and the forwarded mails' quotes as what was quoted."""
+    if not mail.forwarded:
+        return mail
+    note, forwarded = split(mail.text), split(mail.forwarded)
+    return replace(
+        mail, text=f"{mail.text}\n\n{mail.forwarded}",
+        fresh="\n\n".join(t for t in (note.fresh, forwarded.fresh) if t),
+        quoted=forwarded.quoted or note.quoted,
+        quoted_from=forwarded.quoted_from if forwarded.quoted else note.quoted_from,
+        older=forwarded.older if forwarded.quoted else note.older,
+    )
 
 
 def _parse(raw: bytes, walk: _Walk) -> Message:
@@ -305,19 +326,44 @@ def _is_stub(plain: str, rich: str) -> bool:
 
 
 def _mixed(part: Message, depth: int, walk: _Walk) -> str:
-    """Inline text parts in order; a forwarded message counts when the note above it is short."""
+    """Inline text parts in order; a forwarded mail (message/rfc822, an attached .eml) is
+    kept apart in `walk.forwarded`, and a delivery report's returned message left out."""
     texts: list[str] = []
-    forwarded: list[str] = []
+    report = part.get_content_type() == "multipart/report"
     for child in _children(part):
-        if child.get_content_type() == "message/rfc822":
-            forwarded.extend(tidy(_text(inner, depth + 2, walk), walk)
-                             for inner in _children(child))
+        if _is_forward(child):
+            if not report:
+                _forward(child, depth, walk)
         else:
             texts.append(tidy(_text(child, depth + 1, walk), walk))
-    note = "\n".join(t for t in texts if t)
-    if part.get_content_type() == "multipart/report" or len(split(note).fresh) > SHORT_NOTE:
-        return note
-    return "\n\n".join(t for t in [note, *forwarded] if t)
+    return "\n".join(t for t in texts if t)
+
+
+def _is_forward(part: Message) -> bool:
+    name = (part.get_filename() or "").strip().lower()
+    return part.get_content_type() == "message/rfc822" or name.endswith(".eml")
+
+
+def _forward(part: Message, depth: int, walk: _Walk) -> None:
+    """The forwarded mail's text into `walk.forwarded`, at its place before the mails it
+    forwarded in turn."""
+    place = len(walk.forwarded)
+    walk.forwarded.append("")
+    inner: list[Message] = []
+    if part.get_content_type() == "message/rfc822":
+        inner = _children(part)
+    elif walk.parts < walk.limits.parts:  # an .eml file: the mail is the attachment's body
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            inner = [_parse(_bounded(data, walk), walk)]
+    walk.forwarded[place] = "\n\n".join(tidy(_text(m, depth + 2, walk), walk) for m in inner)
+
+
+def _bounded(data: bytes, walk: _Walk) -> bytes:
+    if len(data) > walk.limits.part_bytes:
+        walk.cut.add("part_bytes")
+        return data[:walk.limits.part_bytes]
+    return data
 
 
 def _is_attachment(part: Message) -> bool:
