@@ -7,8 +7,6 @@ is left unread, and the view says which limits it met.
 
 from __future__ import annotations
 
-import binascii
-import codecs
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,23 +15,19 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
-from itertools import groupby, islice
+from itertools import islice
 
+from mailbot.mail.charsets import INVISIBLE as _INVISIBLE
+from mailbot.mail.charsets import decode_bytes, decode_words
 from mailbot.mail.html import html_text
 from mailbot.mail.limits import DEFAULT, Limits
 from mailbot.mail.quotes import split
 from mailbot.mail.source import parseable
 
 ADDRESS_CHARS = 2000  # of a From field: a name and an address, or a few of them
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _IDS = re.compile(r"<([^<>]*)>")
 _FOLDING = re.compile(r"\r?\n")
-# Controls and invisible format characters; tab and newline stay, NBSP-like spaces become spaces.
-_HIDDEN = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xAD,
-           *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF]
-_INVISIBLE: dict[int, str | None] = dict.fromkeys(_HIDDEN)
-_INVISIBLE |= {0xA0: " ", 0x2007: " ", 0x202F: " "}
 
 
 @dataclass(frozen=True)
@@ -157,39 +151,6 @@ def _first(headers: Mapping[str, list[str]], name: str) -> str:
     return headers.get(name, [""])[0]
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words leniently; bad charsets and base64 degrade, never raise."""
-    if "=?" not in value:  # no encoded word (most values): what the loop below would return
-        return value.translate(_INVISIBLE).strip()
-    out: list[str] = []
-    run: list[tuple[str, bytes]] = []  # adjacent encoded words: one character may span two
-    position = 0
-    for match in _ENCODED_WORD.finditer(value):
-        gap = value[position:match.start()]
-        if gap.strip() or not run:  # whitespace between two encoded words is not text
-            out.append(_decode_run(run) + gap)
-            run = []
-        run.append((match.group(1), _word_bytes(match.group(2), match.group(3))))
-        position = match.end()
-    out.append(_decode_run(run) + value[position:])
-    return "".join(out).translate(_INVISIBLE).strip()
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes:
-    data = payload.encode("ascii", "replace")
-    if encoding in "qQ":
-        return binascii.a2b_qp(data, header=True)
-    try:
-        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-    except binascii.Error:
-        return data
-
-
-def _decode_run(run: list[tuple[str, bytes]]) -> str:
-    groups = groupby(run, key=lambda word: word[0].lower())
-    return "".join(decode_bytes(b"".join(d for _, d in words), cs) for cs, words in groups)
-
-
 def _sender(headers: Mapping[str, list[str]]) -> tuple[str | None, str]:
     """The From address (addr-spec) and its display name: the first valid address, and its
     name. A display name with an unquoted comma (`Jansen, Peter <p.jansen@x.nl>`, as some
@@ -219,39 +180,6 @@ def _ids(value: str) -> tuple[str, ...]:
     """Message ids without angle brackets; bare ids are accepted from sloppy clients."""
     found = [m.strip() for m in _IDS.findall(value)] if "<" in value else value.split()
     return tuple(m for m in found if m)
-
-
-# --- charsets ---------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Bytes to text as the sender meant it, whatever the label says.
-
-    Labels lie: "us-ascii" and "utf-8" over windows-1252 bytes, "iso-8859-1" over curly quotes
-    and euro signs (0x80-0x9F), unknown names. Try UTF-8, then windows-1252.
-    """
-    name = _codec(charset)
-    if name in (None, "ascii", "utf-8"):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("cp1252", errors="replace")
-    if name == "iso8859-1":
-        return data.decode("cp1252", errors="replace")
-    try:
-        return data.decode(name, errors="replace")
-    except (UnicodeError, LookupError):  # codecs such as idna only decode strictly
-        return decode_bytes(data, None)
-
-
-def _codec(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    try:
-        info = codecs.lookup(charset.strip().strip("\"'"))
-    except (LookupError, ValueError):
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def tidy(text: str, walk: _Walk | None = None) -> str:
