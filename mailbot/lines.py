@@ -16,7 +16,7 @@ from functools import cache
 
 from mailbot.forms import KINDS, Form, load_form
 from mailbot.names import fits_any, fold, label_owner, label_words, name_key
-from mailbot.values import Flaw, read_count, split_value
+from mailbot.values import Flaw, count_remark, read_count, remark_changes_count, split_value
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Problem:
     - missing, org_missing, secret_missing, period_missing: "" (nothing was written)
     - negative, not_a_number, decimal, range, approximate, unknown_value: the value as written
     - conflict: the different values, comma-separated (`"12, 13"`)
+    - remark_changes_count: the remark that says the count leaves part out or adds to it
     - label_mismatch: the key of the question whose label the line's text fits, or "" when
       it fits none (`question` is the number written)
     - unknown_question: the number written (`"11"`), a question the form does not have
@@ -57,6 +58,7 @@ class Answer:
     key: str
     line: str
     result: int | Problem | None
+    remark: str = ""  # written after the count, describing part of it: kept as a note
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,8 @@ class Questions:
 
 PROBLEM_CODES = (
     "missing", "negative", "not_a_number", "decimal", "range", "approximate", "unknown_value",
-    "conflict", "label_mismatch", "unknown_question", "org_missing", "secret_missing",
-    "period_missing", "period_unreadable", "period_not_ended",
+    "conflict", "remark_changes_count", "label_mismatch", "unknown_question", "org_missing",
+    "secret_missing", "period_missing", "period_unreadable", "period_not_ended",
 )
 
 _FIELD_LABELS = {
@@ -237,10 +239,23 @@ def _answer(
     if result is None:
         return Answer(key, line, None) if owner is None else None
     if owner is None:
-        return Answer(key, line, _problem(result, key, line))
+        return _counted(key, value, result, line, questions)
     if owner == "" and not isinstance(result, int):
         return None
     return Answer(key, line, Problem("label_mismatch", key, line, owner))
+
+
+def _counted(
+    key: str, value: str, result: int | Flaw, line: str, questions: Questions
+) -> Answer:
+    """Question `key` answered on `line`: the count with the remark written after it, or
+    the problem with it (a remark that leaves part of the count out or adds to it is one)."""
+    if isinstance(result, Flaw):
+        return Answer(key, line, _problem(result, key, line))
+    remark = count_remark(value)
+    if remark and remark_changes_count(remark, questions.form.question(key).includes):
+        return Answer(key, line, Problem("remark_changes_count", key, line, remark))
+    return Answer(key, line, result, remark)
 
 
 def _problem(result: int | Flaw, key: str, line: str) -> int | Problem:
@@ -268,7 +283,9 @@ def _labelled_line(clean: str, line: str, questions: Questions) -> Answer | None
     if len(keys) != 1:
         return None
     result = read_count(parts[1])
-    return Answer(keys[0], line, None if result is None else _problem(result, keys[0], line))
+    if result is None:
+        return Answer(keys[0], line, None)
+    return _counted(keys[0], parts[1], result, line, questions)
 
 
 def _labelled_parts(clean: str) -> tuple[str, str] | None:

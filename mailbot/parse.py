@@ -11,7 +11,7 @@ with anything more after the number and no colon the line is treated as prose an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot import lines as line_reader
@@ -52,6 +52,7 @@ class Reading:
     problems: tuple[Problem, ...]
     lines: tuple[str, ...]
     recognised: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # remarks kept with well-read answers
     fields: frozenset[str] = frozenset()  # header fields present, filled in or not: "secret", ...
     cut: bool = False  # the text had more lines than the form reader reads (Limits.form_lines)
 
@@ -86,6 +87,7 @@ def parse(
         problems=tuple(header_problems + found.question_problems),
         lines=found.lines,
         recognised=found.recognised,
+        notes={key: note for key, note in found.notes.items() if key in found.answers},
         fields=frozenset(fields),
         cut=found.cut,
     )
@@ -102,6 +104,7 @@ class Scan:
     header_problems: list[Problem]
     lines: tuple[str, ...]
     cut: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # question key to the remarks kept
 
 
 FORM_LINES = 2000  # lines of one text read (mailbot.mail.limits.Limits.form_lines)
@@ -135,7 +138,7 @@ def scan(
     )
     answers, question_problems = _settle_all(items, form, recognised)
     return Scan(fields, recognised, answers, question_problems, _header_problems(fields),
-                _echo(items, fields), cut)
+                _echo(items, fields), cut, _notes(items))
 
 
 class Scans:
@@ -240,6 +243,15 @@ def _settle(key: str, entries: Sequence[Answer]) -> tuple[int | None, list[Probl
         line = next(text for v, text in values if v != distinct[0])
         return None, [Problem("conflict", key, line, ", ".join(map(str, distinct)))]
     return (distinct[0] if distinct else None), []
+
+
+def _notes(items: Sequence[Item]) -> dict[str, str]:
+    """Per question the remarks written after its counts, each once, in order."""
+    notes: dict[str, dict[str, None]] = {}
+    for item in items:
+        if isinstance(item, Answer) and item.remark:
+            notes.setdefault(item.key, {})[item.remark] = None
+    return {key: "; ".join(remarks) for key, remarks in notes.items()}
 
 
 def _header_problems(fields: dict[str, Field]) -> list[Problem]:

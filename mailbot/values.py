@@ -80,6 +80,39 @@ def read_count(text: str) -> int | Flaw | None:
     return Flaw("not_a_number" if _has_digit(core) else "unknown_value", written)
 
 
+# A remark that says the number leaves out part of what the question asks for, or adds to it:
+# not the one full count. Plain words, each tried once per position of a short remark.
+_LEAVES_OUT_OR_ADDS = re.compile(
+    r"(?<!\w)(?:excl|exclusief|zonder|behalve|niet meegeteld|niet geteld|niet meegerekend"
+    r"|niet inbegrepen|niet meegenomen|buiten beschouwing|plus|en nog)(?!\w)|\+\s*\d"
+)
+_ONLY = re.compile(r"(?<!\w)(?:alleen|uitsluitend|enkel|slechts)(?!\w)")
+
+
+def count_remark(text: str) -> str:
+    """The remark written after a count, in brackets or after a comma or semicolon
+    (`12 (waarvan 2 na verlenging)`: `waarvan 2 na verlenging`); "" when there is none."""
+    found = _REMARK.search(text)
+    if found is None:
+        return ""
+    rest = text[found.end():].strip()
+    if found.group() == "(":
+        rest = rest.removesuffix(")")
+    return " ".join(rest.split()).strip(" ;,")
+
+
+def remark_changes_count(remark: str, includes: tuple[str, ...]) -> bool:
+    """Whether `remark` says the count leaves out part of what the question asks for or adds
+    to it (`excl. 3 mondeling`, `+ 3`), rather than describing part of it (`waarvan 2 ...`).
+    `includes`: what the question's toelichting says the count includes ("mondeling"): a count
+    of "only" something else leaves part out."""
+    folded = fold(remark)
+    if _LEAVES_OUT_OR_ADDS.search(folded):
+        return True
+    return bool(includes) and _ONLY.search(folded) is not None and not any(
+        word in folded for word in includes)
+
+
 def _has_digit(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 

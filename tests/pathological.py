@@ -189,6 +189,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-period-words": _line(b"Periode: ", b"januari ", b"x"),
     "text-period-years": _line(b"Periode: ", b"2026 ", b"x"),
     "text-remark-commas": _line(b"1. Aantal: 12", b" ,", b""),
+    "text-remark-words": _line(b"1. Aantal: 12 (alleen ", b"niet + ", b")"),
     "text-colons": _line(b"", b"a:", b""),
     "text-tabs": _line(b"1.", b"\t", b"x"),
     "text-bullets": _line(b"", b"- ", b"x"),

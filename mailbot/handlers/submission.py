@@ -197,13 +197,13 @@ def _store(
 ) -> Outcome:
     stored = submissions.store(
         ctx.session, ctx.now, org, str(period), form, reading.answers, sender=sender,
-        person_name=reading.person_name, inbound_id=ctx.inbound.id,
+        person_name=reading.person_name, inbound_id=ctx.inbound.id, notes=_notes(reading),
         late=rounds.is_late(ctx.session, ctx.settings, str(period), ctx.inbound.received_at,
                             ctx.deadlines),
     )
     labels = {q.key: q.label for q in form.questions}
-    rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key)}
-            for q in form.questions]
+    rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key),
+             "note": _notes(reading).get(q.key, "")} for q in form.questions]
     changes = [{"key": c.question, "label": labels[c.question], "before": c.before,
                 "after": c.after} for c in stored.changes]
     replaced_at = stored.replaced.created_at.strftime("%d-%m-%Y %H:%M") if stored.replaced else ""
@@ -216,6 +216,14 @@ def _store(
         replaced_at=replaced_at, revision=revision, changes=changes,
         warnings=form.warnings(reading.answers),
     )
+
+
+def _notes(reading: Reading) -> dict[str, str]:
+    """The remarks kept with the answers; a secret typed into one is never stored or shown."""
+    secret = reading.secret
+    if not secret:
+        return reading.notes
+    return {key: note.replace(secret, "*" * len(secret)) for key, note in reading.notes.items()}
 
 
 def _reply(
