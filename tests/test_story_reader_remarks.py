@@ -167,3 +167,17 @@ def test_story_a_remark_that_leaves_out_part_stores_nothing_and_asks_for_one_cou
     body = " ".join(sent.message.get_content().split())
     assert f'"{LEAVES_OUT}"' in body
     assert "één aantal" in body
+
+
+def test_story_a_secret_typed_into_a_remark_is_never_stored_or_shown(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(outlook_html_only(with_remark(f"waarvan 2 na verlenging {SECRET}")))
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    with Session(bot.engine) as session:
+        [note] = [a.note for a in session.exec(select(Answer)) if a.note]
+    assert SECRET not in note and note.startswith("waarvan 2 na verlenging ***")
+    [sent] = smtp_sink.wait_for(1)
+    assert SECRET not in sent.raw.decode()
