@@ -79,6 +79,14 @@ def _eml_attachments(size: int) -> bytes:
     return _mail(_repeat(part, size, tail=b"--e--\r\n"), 'multipart/mixed; boundary="e"')
 
 
+def _msg_texts(size: int) -> bytes:
+    """Many Outlook .msg items as text, each beginning with header lines."""
+    part = (b'--m\r\nContent-Type: text/plain; name="fw.msg"\r\n'
+            b'Content-Disposition: attachment; filename="fw.msg"\r\n\r\n'
+            b"Van: a@b.nl\r\nAan: c@d.nl\r\n\r\n1. Aantal: 1\r\n")
+    return _mail(_repeat(part, size, tail=b"--m--\r\n"), 'multipart/mixed; boundary="m"')
+
+
 def _many_alternatives(size: int) -> bytes:
     part = (b"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
             b"<blockquote><p>Gemeente: Utrecht</p>\r\n")
@@ -217,6 +225,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "mime-many-parts": _flat_multipart,
     "mime-nested-forwards": _nested_forwards,
     "mime-eml-attachments": _eml_attachments,
+    "mime-msg-texts": _msg_texts,
     "mime-many-alternatives": _many_alternatives,
     "mime-soft-line-breaks": _soft_breaks,
     "mime-flowed-paragraph": _flowed,

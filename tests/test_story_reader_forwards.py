@@ -8,6 +8,7 @@ an inline forward are never stored, and the person is told to put them at the to
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -95,18 +96,54 @@ def test_story_a_reply_forwarded_as_attachment_below_a_long_signature_is_stored(
     assert_confirmed(smtp_sink, FORWARDER)
 
 
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain"])
 def test_story_an_attached_eml_file_is_read_as_the_forwarded_reply(
-    bot: Bot, imap_account: Any, smtp_sink: Any
+    bot: Bot, imap_account: Any, smtp_sink: Any, content_type: str
 ) -> None:
     register_address(bot, "Utrecht", FORWARDER)
     raw = outlook_forward_as_attachment(NOTE, gmail_reply(SENDER, FILLED, TEMPLATE),
-                                        content_type="application/octet-stream",
-                                        filename="gegevens Jan.eml")
+                                        content_type=content_type, filename="gegevens Jan.eml")
 
     imap_account.append(raw)
 
     assert run_pass(bot).outcomes == {"processed": 1}
     assert stored_answers(bot) == FIGURES
+
+
+def msg_as_text() -> bytes:
+    """Jan's reply as a gateway converts an attached Outlook .msg item: its header lines,
+    the reply, and the invitation it quoted below an Outlook header block."""
+    return "\r\n".join([
+        f"Van: J. de Vries <{SENDER}>", "Verzonden: maandag 6 juli 2026 09:30",
+        f"Aan: {BOT_NAME} <{BOT}>", f"Onderwerp: RE: {SUBJECT}", "", *FILLED, "",
+        f"Van: {BOT_NAME} <{BOT}>", "Verzonden: woensdag 1 juli 2026 08:00",
+        f"Aan: J. de Vries <{SENDER}>", f"Onderwerp: {SUBJECT}", "", *TEMPLATE,
+    ]).encode("cp1252")
+
+
+def test_story_an_attached_msg_item_converted_to_text_is_read_as_the_forwarded_reply(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    register_address(bot, "Utrecht", FORWARDER)
+    raw = outlook_forward_as_attachment(
+        NOTE, msg_as_text(), content_type='text/plain; charset="windows-1252"',
+        filename="RE Monitoringsysteem Huisverbod.msg")
+
+    imap_account.append(raw)
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+    assert stored_answers(bot) == FIGURES
+
+
+def test_a_binary_msg_item_is_left_unread() -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+    raw = outlook_forward_as_attachment(NOTE, base64.encodebytes(ole).replace(b"\n", b"\r\n"),
+                                        content_type="application/vnd.ms-outlook",
+                                        filename="RE gegevens.msg")
+    raw = raw.replace(b"size=", b"size=1\r\nContent-Transfer-Encoding: base64\r\nX-Size: ")
+    read = read_message(raw, DEFAULT)
+    assert read.mail.fresh.startswith("Goedemorgen,")
+    assert "Aantal" not in read.mail.text
 
 
 def test_a_note_that_holds_a_form_is_read_without_the_forward() -> None:

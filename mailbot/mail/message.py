@@ -21,7 +21,7 @@ from mailbot.mail.charsets import INVISIBLE as _INVISIBLE
 from mailbot.mail.charsets import decode_bytes, decode_words
 from mailbot.mail.html import html_text
 from mailbot.mail.limits import DEFAULT, Limits
-from mailbot.mail.quotes import split
+from mailbot.mail.quotes import split, without_header
 from mailbot.mail.source import parseable
 
 ADDRESS_CHARS = 2000  # of a From field: a name and an address, or a few of them
@@ -268,19 +268,37 @@ def _mixed(part: Message, depth: int, walk: _Walk) -> str:
 
 
 def _is_forward(part: Message) -> bool:
-    name = (part.get_filename() or "").strip().lower()
-    return part.get_content_type() == "message/rfc822" or name.endswith(".eml")
+    """A forwarded mail: message/rfc822, an .eml file, or an Outlook .msg item a gateway
+    turned into text (a binary .msg item stays unread: it needs a reader of its own)."""
+    return (part.get_content_type() == "message/rfc822" or _named(part, ".eml")
+            or _is_msg_text(part))
+
+
+def _named(part: Message, extension: str) -> bool:
+    return (part.get_filename() or "").strip().lower().endswith(extension)
+
+
+def _is_msg_text(part: Message) -> bool:
+    return _named(part, ".msg") and part.get_content_maintype() == "text"
 
 
 def _forward(part: Message, depth: int, walk: _Walk) -> None:
     """The forwarded mail's text into `walk.forwarded`, at its place before the mails it
     forwarded in turn."""
+    walk.parts += 1
+    if walk.parts > walk.limits.parts:
+        walk.cut.add("parts")
+        return
     place = len(walk.forwarded)
     walk.forwarded.append("")
     inner: list[Message] = []
+    if _is_msg_text(part):
+        # An .msg item as text: its own header lines first, then the reply and its quote.
+        walk.forwarded[place] = without_header(tidy(_leaf(part, walk), walk))
+        return
     if part.get_content_type() == "message/rfc822":
         inner = _children(part)
-    elif walk.parts < walk.limits.parts:  # an .eml file: the mail is the attachment's body
+    else:  # an .eml file: the mail is the attachment's body
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
             inner = [_parse(_bounded(data, walk), walk)]

@@ -108,6 +108,14 @@ def split(text: str) -> Split:
                  older=_tidy([line.lstrip(" \t>") for line in older]))
 
 
+def without_header(text: str) -> str:
+    """`text` without the header lines it begins with (`Van:`/`Verzonden:`/`Aan:` ...), as a
+    mail converted to text begins; unchanged when it begins otherwise."""
+    lines = text.split("\n")
+    size = _header_block(lines, 0)
+    return "\n".join(lines[size:]).strip("\n") if size else text
+
+
 def _is_quoted(line: str) -> bool:
     return line.lstrip(" ").startswith(">")
 
