@@ -71,6 +71,8 @@ def read_count(text: str) -> int | Flaw | None:
         return None
     # A remark in brackets or after a comma does not change the number ("12 (waarvan 3 ...)").
     main = _REMARK.split(core, maxsplit=1)[0].strip().rstrip(".!").strip()
+    if added := _changed_after(main):
+        return Flaw("remark_changes_count", added)
     code = _flaw_code(core, main)
     if code is not None:
         return Flaw(code, written)
@@ -87,6 +89,17 @@ _LEAVES_OUT_OR_ADDS = re.compile(
     r"|niet inbegrepen|niet meegenomen|buiten beschouwing|plus|en nog)(?!\w)|\+\s*\d"
 )
 _ONLY = re.compile(r"(?<!\w)(?:alleen|uitsluitend|enkel|slechts)(?!\w)")
+
+
+_LEADING_NUMBER = re.compile(r"\d[\d.]*\s*")
+
+
+def _changed_after(main: str) -> str:
+    """What follows the number when it leaves out or adds to it without brackets
+    (`12 + 3 mondeling`, `12 excl. 3`); "" otherwise (`12+` is an estimate)."""
+    number = _LEADING_NUMBER.match(main)
+    rest = main[number.end():] if number else ""
+    return rest if rest and _LEAVES_OUT_OR_ADDS.search(rest) else ""
 
 
 def count_remark(text: str) -> str:

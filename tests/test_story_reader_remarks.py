@@ -105,6 +105,18 @@ def test_a_remark_that_leaves_out_part_is_a_problem_quoting_it() -> None:
     assert "1" not in reading.answers
 
 
+@pytest.mark.parametrize(("written", "remark"), [
+    ("12 + 3 mondeling", "+ 3 mondeling"), ("12 plus 3", "plus 3"),
+    ("12 excl. 3 mondeling opgelegd", "excl. 3 mondeling opgelegd"),
+])
+def test_a_remark_without_brackets_that_adds_or_leaves_out_is_that_problem(
+    written: str, remark: str
+) -> None:
+    reading = parse(f"1. Aantal opgelegde huisverboden: {written}", GEMEENTE)
+    assert [(p.code, p.detail) for p in reading.problems if p.question == "1"] == [
+        ("remark_changes_count", remark)]
+
+
 def test_only_written_orders_for_question_1_is_a_problem() -> None:
     reading = parse("\n".join(with_remark("alleen schriftelijke")), GEMEENTE)
     assert [p.code for p in reading.problems] == ["remark_changes_count"]
