@@ -47,7 +47,7 @@ def bounce(mail: MailView, settings: Settings) -> str | None:
     if any(v.strip() == "<>" for v in mail.headers.get("return-path", ())):
         return "bounce"
     local = (mail.sender or "").split("@")[0].lower()
-    if not mail.sender or local in ("mailer-daemon", "postmaster"):
+    if local in ("mailer-daemon", "postmaster"):
         return "bounce"
     return None
 
@@ -72,6 +72,12 @@ def out_of_office(mail: MailView, settings: Settings) -> str | None:
     return "auto_reply" if _OUT_OF_OFFICE.search(mail.subject) else None
 
 
+def no_sender(mail: MailView, settings: Settings) -> str | None:
+    """A person's mail without a usable From address (none, or a broken one): no reply can go
+    anywhere, and it is no delivery report either. An operator should look (quarantine)."""
+    return "no_sender" if try_normalise(mail.sender) is None else None
+
+
 def command(mail: MailView, settings: Settings) -> str | None:
     """A command word as the whole subject or at the start of what the person wrote."""
     subject = _words(_REPLY_PREFIX.sub("", mail.subject))
@@ -91,7 +97,9 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-RULES: tuple[Rule, ...] = (from_us, bounce, auto_submitted, out_of_office, command)
+RULES: tuple[Rule, ...] = (
+    from_us, bounce, auto_submitted, out_of_office, no_sender, command,
+)
 
 
 def classify(mail: MailView, settings: Settings) -> str:

@@ -22,7 +22,10 @@ from mailbot.progress import Progress
 from mailbot.submissions import current_rows
 
 LONG_HEADER = ("period", "organisation", "form", "question", "value")
-HISTORY_HEADER = (*LONG_HEADER, "revision", "submitted_at", "form_version")
+# The remark kept with an answer (mailbot.values.count_remark): in the history, in JSON and
+# XLSX, but not in the long CSV, whose header is the contract.
+NOTED_HEADER = (*LONG_HEADER, "note")
+HISTORY_HEADER = (*LONG_HEADER, "revision", "submitted_at", "form_version", "note")
 WIDE_HEADER = ("period", "organisation", "code", "region", "form")
 REVISION_HEADER = ("revision", "submitted_at", "form_version")
 FORMATS = ("csv", "xlsx", "json")
@@ -47,9 +50,10 @@ def _order(kind: str, version: int, question: str) -> int:
 
 def long_rows(
     session: Session, period: str | None = None, history: bool = False,
-    org: Organisation | None = None, kind: str | None = None,
+    org: Organisation | None = None, kind: str | None = None, notes: bool = False,
 ) -> list[Row]:
-    """One row per answer of the current revision (or of every revision with history)."""
+    """One row per answer of the current revision (or of every revision with history, which
+    ends in the note); with `notes`, a current revision's row ends in its note."""
     rows = []
     for sub, org_row, answer in current_rows(session, period, history, org):
         if kind is not None and sub.form_kind != kind:
@@ -57,6 +61,8 @@ def long_rows(
         row: Row = (sub.period, org_row.name, sub.form_kind, answer.question, answer.value)
         if history:
             row += (sub.revision, sub.created_at.isoformat(), sub.form_version)
+        if history or notes:
+            row += (answer.note,)
         rows.append((sub.period, org_row.name, sub.form_kind, sub.revision,
                      _order(sub.form_kind, sub.form_version, answer.question), row))
     rows.sort(key=lambda item: item[:5])
@@ -93,12 +99,15 @@ def _wide_order(head: Row) -> tuple[object, ...]:
     return (head[0], head[1], head[4], head[5] if len(head) > 5 else 0)
 
 
-def rows_for(session: Session, selection: Selection) -> tuple[list[str], list[Row]]:
-    """The header and rows of an export."""
+def rows_for(
+    session: Session, selection: Selection, notes: bool = False
+) -> tuple[list[str], list[Row]]:
+    """The header and rows of an export; `notes`: the long rows end in the note."""
     if selection.wide:
         return wide_rows(session, selection)
-    header = HISTORY_HEADER if selection.history else LONG_HEADER
-    rows = long_rows(session, selection.period, selection.history, kind=selection.kind)
+    header = HISTORY_HEADER if selection.history else NOTED_HEADER if notes else LONG_HEADER
+    rows = long_rows(session, selection.period, selection.history, kind=selection.kind,
+                     notes=notes)
     return list(header), rows
 
 
@@ -129,7 +138,7 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
 def export(session: Session, selection: Selection, format: str = "csv",
            progress: Progress | None = None) -> bytes:
     """The export in one of FORMATS, as bytes (UTF-8 for text formats); a step per row."""
-    header, rows = rows_for(session, selection)
+    header, rows = rows_for(session, selection, notes=format != "csv")
     progress = progress or Progress()
     progress.start(len(rows))
     counted = _counted(rows, progress)

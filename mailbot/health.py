@@ -52,6 +52,7 @@ class Health:
     locked: tuple[locks.CurrentLock, ...]
     bounced: tuple[str, ...]
     problems: tuple[str, ...]
+    without_sender: int = 0  # of the quarantined: mail without a usable From address
 
     @property
     def needs_operator(self) -> bool:
@@ -68,6 +69,8 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
     beat_row = session.get(Heartbeat, "poll")
     last_poll = beat_row.at if beat_row else None
     quarantined = _count(session, select(func.count()).where(_QUARANTINED, _OPEN_INBOUND))
+    without_sender = _count(session, select(func.count()).where(
+        _QUARANTINED, _OPEN_INBOUND, col(Inbound.kind) == "no_sender")) if quarantined else 0
     unhandled = _count(session, select(func.count()).where(Inbound.state == "new"))
     # "sending": claimed by a worker that may have died mid-send; it is still waiting.
     waiting = col(Reply.state).in_(("pending", "sending"))
@@ -93,7 +96,7 @@ def check(session: Session, settings: Settings, now: datetime) -> Health:
     if oldest is not None and now - oldest > OUTBOX_STUCK:
         problems.append("uitgaande post wacht al meer dan een uur (is de mailserver bereikbaar?)")
     return Health(last_poll, unhandled, quarantined, pending, failed, tuple(locked),
-                  tuple(sorted(bounced)), tuple(problems))
+                  tuple(sorted(bounced)), tuple(problems), without_sender)
 
 
 # --- what an admin has seen: `mailbot quarantine` and `mailbot outbox` ---------------------------

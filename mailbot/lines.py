@@ -1,8 +1,11 @@
 """One line of a form as a person wrote it: a header field (`Gemeente: Utrecht`), a question
 line (`1. Aantal opgelegde huisverboden: 12`, `7a: 4`, `Vraag 1: 12`), a problem, or nothing.
 
-Lines without a value (headings, the toelichting section, prose) yield nothing at all. Each
-line is read on its own and in time linear in its length (mailbot.parse reads the text).
+Lines without a value (the toelichting section, prose) yield nothing, but for a numbered line
+(a `Mark`): the 2008 form writes question 7 as a heading `7. Aantal gestarte
+hulpverleningstrajecten voor:` with `a. Uithuisgeplaatste: 3` lines under it (a `SubItem`),
+which only the heading above them makes 7a. Each line is read on its own and in time linear in
+its length; mailbot.parse reads the text and carries the heading from line to line.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from functools import cache
 
 from mailbot.forms import KINDS, Form, load_form
 from mailbot.names import fits_any, fold, label_owner, label_words, name_key
-from mailbot.values import Flaw, read_count, split_value
+from mailbot.values import Flaw, count_remark, read_count, remark_changes_count, split_value
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Problem:
     - missing, org_missing, secret_missing, period_missing: "" (nothing was written)
     - negative, not_a_number, decimal, range, approximate, unknown_value: the value as written
     - conflict: the different values, comma-separated (`"12, 13"`)
+    - remark_changes_count: the remark that says the count leaves part out or adds to it
     - label_mismatch: the key of the question whose label the line's text fits, or "" when
       it fits none (`question` is the number written)
     - unknown_question: the number written (`"11"`), a question the form does not have
@@ -54,9 +58,31 @@ class Answer:
     key: str
     line: str
     result: int | Problem | None
+    remark: str = ""  # written after the count, describing part of it: kept as a note
 
 
-Item = Field | Answer | Problem
+@dataclass(frozen=True)
+class Mark:
+    """A numbered line without a value: the heading of a group's sub-items (`7.`), or a
+    question's line left blank, which ends the sub-items of the heading above it."""
+
+    key: str
+    line: str
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """A lettered line (`a. Uithuisgeplaatste: 3`, `b) 2`): a sub-question of the group whose
+    heading stands above it, else nothing. `marked`: a colon or cell break split it."""
+
+    letter: str
+    label: str
+    value: str
+    marked: bool
+    line: str
+
+
+Item = Field | Answer | Problem | Mark
 
 
 @dataclass(frozen=True)
@@ -66,16 +92,18 @@ class Questions:
     form: Form
     keys: frozenset[str]
     labels: dict[str, str]  # question key to label
+    groups: dict[str, str]  # group key to its heading's label
 
     @classmethod
     def of(cls, form: Form) -> Questions:
-        return cls(form, frozenset(form.keys), {q.key: q.label for q in form.questions})
+        return cls(form, frozenset(form.keys), {q.key: q.label for q in form.questions},
+                   {g.key: g.label for g in form.groups})
 
 
 PROBLEM_CODES = (
     "missing", "negative", "not_a_number", "decimal", "range", "approximate", "unknown_value",
-    "conflict", "label_mismatch", "unknown_question", "org_missing", "secret_missing",
-    "period_missing", "period_unreadable", "period_not_ended",
+    "conflict", "remark_changes_count", "label_mismatch", "unknown_question", "org_missing",
+    "secret_missing", "period_missing", "period_unreadable", "period_not_ended",
 )
 
 _FIELD_LABELS = {
@@ -96,6 +124,9 @@ _QUESTION = re.compile(
     r"(?=\s|[.)](?!\d)|:|$)(?P<mark>\s*[.)]?)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# A sub-item line of the 2008 form: `a. ...`, `b) ...`, `c: ...` (one letter, then a mark).
+_SUB_ITEM = re.compile(r"^\(?(?P<letter>[a-z])(?:\s*[.)]|(?=\s*:))\s*(?P<rest>.*)$",
+                       re.IGNORECASE)
 
 
 # Lines that may hold a secret field: found in the whole text at once, without a line loop.
@@ -117,7 +148,8 @@ def typed_secrets(text: str) -> set[str]:
 # --- one line ---------------------------------------------------------------------------------
 
 
-def read_line(raw: str, questions: Questions) -> Item | None:
+def read_line(raw: str, questions: Questions) -> Item | SubItem | None:
+    """What one line says, on its own: a sub-item still needs the heading above it."""
     line = raw.strip()
     if not line or line.startswith(">"):
         return None
@@ -128,6 +160,9 @@ def read_line(raw: str, questions: Questions) -> Item | None:
     question = _QUESTION.match(clean)
     if question:
         return _question_line(question, line, questions)
+    item = _SUB_ITEM.match(clean)
+    if item:
+        return _sub_item(item, line)
     return _labelled_line(clean, line, questions)
 
 
@@ -173,19 +208,54 @@ def _org_labels() -> frozenset[str]:
 def _question_line(m: re.Match[str], line: str, questions: Questions) -> Item | None:
     key = m["number"] + (m["letter"] or "").lower()
     label, value, split = split_value(m["rest"])
+    if not value and key in questions.groups and fits_any(label, [questions.groups[key]]):
+        return Mark(key, line)
     if value is None:
+        return Mark(key, line)
+    return _answer(key, label, value, split or bool(m["mark"].strip()), line, questions)
+
+
+def _sub_item(m: re.Match[str], line: str) -> SubItem | None:
+    label, value, split = split_value(m["rest"])
+    if not value:  # `A. de Vries`: an initial, or a blank the heading's question reports
         return None
+    return SubItem(m["letter"].lower(), label, value, split, line)
+
+
+def sub_answer(item: SubItem, heading: Mark, questions: Questions) -> Item | None:
+    """The lettered line `item` under the group heading `heading` (7 and `a.`: 7a)."""
+    key = heading.key + item.letter
+    return _answer(key, item.label, item.value, item.marked, item.line, questions)
+
+
+def _answer(
+    key: str, label: str, value: str, marked: bool, line: str, questions: Questions
+) -> Item | None:
+    """Question `key` answered `value` on `line`, its text `label` checked against the form."""
     if key not in questions.keys:
-        return _stray(key, label, value, split or bool(m["mark"].strip()), line, questions.form)
+        return _stray(key, label, value, marked, line, questions.form)
     result = read_count(value)
     owner = label_owner(label, key, questions.labels)
     if result is None:
         return Answer(key, line, None) if owner is None else None
     if owner is None:
-        return Answer(key, line, _problem(result, key, line))
+        return _counted(key, value, result, line, questions)
     if owner == "" and not isinstance(result, int):
         return None
     return Answer(key, line, Problem("label_mismatch", key, line, owner))
+
+
+def _counted(
+    key: str, value: str, result: int | Flaw, line: str, questions: Questions
+) -> Answer:
+    """Question `key` answered on `line`: the count with the remark written after it, or
+    the problem with it (a remark that leaves part of the count out or adds to it is one)."""
+    if isinstance(result, Flaw):
+        return Answer(key, line, _problem(result, key, line))
+    remark = count_remark(value)
+    if remark and remark_changes_count(remark, questions.form.question(key).includes):
+        return Answer(key, line, Problem("remark_changes_count", key, line, remark))
+    return Answer(key, line, result, remark)
 
 
 def _problem(result: int | Flaw, key: str, line: str) -> int | Problem:
@@ -213,7 +283,9 @@ def _labelled_line(clean: str, line: str, questions: Questions) -> Answer | None
     if len(keys) != 1:
         return None
     result = read_count(parts[1])
-    return Answer(keys[0], line, None if result is None else _problem(result, keys[0], line))
+    if result is None:
+        return Answer(keys[0], line, None)
+    return _counted(keys[0], parts[1], result, line, questions)
 
 
 def _labelled_parts(clean: str) -> tuple[str, str] | None:

@@ -30,8 +30,9 @@ from email.policy import Compat32, compat32
 from typing import NamedTuple
 
 from mailbot.mail import large
+from mailbot.mail.charsets import decode_bytes, decode_words
 from mailbot.mail.html import html_to_text
-from mailbot.mail.message import decode_bytes, decode_words, walk
+from mailbot.mail.message import walk
 from mailbot.mail.source import bounded_fields
 from mailbot.masker import Masker, mask_html, positions, starred
 from mailbot.parse import typed_secrets

@@ -177,6 +177,8 @@ class Answer(SQLModel, table=True):
     submission_id: int = Field(foreign_key="submission.id", index=True)
     question: str
     value: int
+    # A remark written after the count that describes part of it ("waarvan 2 na verlenging").
+    note: str | None = None
 
 
 class Reply(SQLModel, table=True):

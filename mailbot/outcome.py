@@ -18,7 +18,7 @@ from mailbot.render import Rendered, Renderer
 if TYPE_CHECKING:  # rounds imports this module
     from mailbot.rounds.threads import Deadlines
 
-Status = Literal["processed", "rejected", "ignored"]
+Status = Literal["processed", "rejected", "ignored", "quarantined"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ with anything more after the number and no colon the line is treated as prose an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot import lines as line_reader
@@ -22,8 +22,10 @@ from mailbot.lines import (
     Answer,
     Field,
     Item,
+    Mark,
     Problem,
     Questions,
+    SubItem,
     typed_secrets,
 )
 from mailbot.names import name_key
@@ -50,6 +52,7 @@ class Reading:
     problems: tuple[Problem, ...]
     lines: tuple[str, ...]
     recognised: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # remarks kept with well-read answers
     fields: frozenset[str] = frozenset()  # header fields present, filled in or not: "secret", ...
     cut: bool = False  # the text had more lines than the form reader reads (Limits.form_lines)
 
@@ -84,6 +87,7 @@ def parse(
         problems=tuple(header_problems + found.question_problems),
         lines=found.lines,
         recognised=found.recognised,
+        notes={key: note for key, note in found.notes.items() if key in found.answers},
         fields=frozenset(fields),
         cut=found.cut,
     )
@@ -100,17 +104,19 @@ class Scan:
     header_problems: list[Problem]
     lines: tuple[str, ...]
     cut: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # question key to the remarks kept
 
 
 FORM_LINES = 2000  # lines of one text read (mailbot.mail.limits.Limits.form_lines)
 
 
 _LineKey = tuple[str, int, str]  # form kind, form version, the line
+_Read = Item | SubItem | None  # a line as read on its own
 
 
 def scan(
     text: str, form: Form, max_lines: int = FORM_LINES,
-    lines_read: dict[_LineKey, Item | None] | None = None,
+    lines_read: dict[_LineKey, _Read] | None = None,
 ) -> Scan:
     """Read the first `max_lines` lines of `text` as `form`, period aside. `lines_read`
     remembers lines read before for this message (its texts share lines)."""
@@ -118,14 +124,13 @@ def scan(
     written = text.splitlines()
     cut = len(written) > max_lines
     known = {} if lines_read is None else lines_read
-    items: list[Item] = []
+    read: list[_Read] = []
     for raw in written[:max_lines]:
         key = (form.kind, form.version, raw)
         if key not in known:
             known[key] = line_reader.read_line(raw, questions)
-        item = known[key]
-        if item is not None:
-            items.append(item)
+        read.append(known[key])
+    items = _in_context(read, questions)
     fields = _choose_fields(items)
     recognised = any(
         isinstance(i, Answer) or (isinstance(i, Field) and i.name in FORM_FIELDS)
@@ -133,7 +138,7 @@ def scan(
     )
     answers, question_problems = _settle_all(items, form, recognised)
     return Scan(fields, recognised, answers, question_problems, _header_problems(fields),
-                _echo(items, fields), cut)
+                _echo(items, fields), cut, _notes(items))
 
 
 class Scans:
@@ -144,7 +149,7 @@ class Scans:
     def __init__(self, max_lines: int = FORM_LINES) -> None:
         self._max_lines = max_lines
         self._found: dict[tuple[str, int, str], Scan] = {}
-        self._lines: dict[_LineKey, Item | None] = {}  # the texts share lines (fresh, both)
+        self._lines: dict[_LineKey, _Read] = {}  # the texts share lines (fresh, both)
 
     def of(self, text: str, form: Form) -> Scan:
         """The reading of `text` as `form`, made now unless it was made before."""
@@ -160,6 +165,29 @@ class Scans:
 
 
 # --- the whole text ---------------------------------------------------------------------------
+
+
+def _in_context(read: Sequence[_Read], questions: Questions) -> list[Item]:
+    """The lines in order, each sub-item line read under the group heading above it (no
+    other numbered line between them); the heading is kept, to be shown back, once a sub-item
+    line follows it. One pass, the heading carried along."""
+    items: list[Item] = []
+    heading: Mark | None = None
+    shown = False
+    for item in read:
+        if isinstance(item, SubItem):
+            if heading is None or (answer := line_reader.sub_answer(item, heading,
+                                                                    questions)) is None:
+                continue
+            items += [answer] if shown else [heading, answer]
+            shown = True
+        elif isinstance(item, Mark):
+            heading = item if item.key in questions.groups else None
+            shown = False
+        elif item is not None:
+            heading = None
+            items.append(item)
+    return items
 
 
 def _choose_fields(items: Sequence[Item]) -> dict[str, Field]:
@@ -217,6 +245,15 @@ def _settle(key: str, entries: Sequence[Answer]) -> tuple[int | None, list[Probl
     return (distinct[0] if distinct else None), []
 
 
+def _notes(items: Sequence[Item]) -> dict[str, str]:
+    """Per question the remarks written after its counts, each once, in order."""
+    notes: dict[str, dict[str, None]] = {}
+    for item in items:
+        if isinstance(item, Answer) and item.remark:
+            notes.setdefault(item.key, {})[item.remark] = None
+    return {key: "; ".join(remarks) for key, remarks in notes.items()}
+
+
 def _header_problems(fields: dict[str, Field]) -> list[Problem]:
     problems = []
     for name, code in (("org", "org_missing"), ("secret", "secret_missing")):
@@ -251,7 +288,7 @@ def _echo(items: Sequence[Item], fields: dict[str, Field]) -> tuple[str, ...]:
         if isinstance(item, Field):
             if item.name != "secret" and fields.get(item.name) is item:
                 shown.append(item.line)
-        elif isinstance(item, Problem) or item.result is not None:
+        elif isinstance(item, Problem | Mark) or item.result is not None:
             shown.append(item.line)
         elif item.key not in answered and item.key not in blank_shown:
             blank_shown.add(item.key)

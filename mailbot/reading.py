@@ -15,7 +15,7 @@ from mailbot.bounces import failures
 from mailbot.forms import load_form
 from mailbot.mail.large import LARGE
 from mailbot.mail.limits import Limits
-from mailbot.mail.message import MailView, read_parsed
+from mailbot.mail.message import MailView, read_parsed, with_forwarded
 from mailbot.masker import Masker
 from mailbot.masking import masked_copy, secrets_in
 from mailbot.parse import Scan, Scans
@@ -55,6 +55,11 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     scans = Scans(limits.form_lines)
     form = load_form("gemeente")
     fresh = scans.of(mail.fresh, form)
+    if mail.forwarded and not _answered(fresh):
+        # A mail forwarded as an attachment is read as the person's own when their note
+        # holds no form, however long the note and its signature.
+        mail = with_forwarded(mail)
+        fresh = scans.of(mail.fresh, form)
     # A form filled in above the quote with its secret and period is all a handler reads;
     # else it may read the quoted message, or both together (mailbot.handlers.submission).
     complete = fresh.answers and {"secret", "period"} <= _filled(fresh)
@@ -67,15 +72,22 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     return Read(mail, scans, masked, Masker(typed.secrets).text(mail.subject))
 
 
+def _answered(found: Scan) -> bool:
+    """A question answered in the text, well or not."""
+    return bool(found.answers) or any(
+        p.question is not None and p.code != "missing" for p in found.question_problems)
+
+
 def _filled(found: Scan) -> set[str]:
     return {name for name, field in found.fields.items() if field.value}
 
 
 def form_texts(mail: MailView) -> tuple[str, ...]:
-    """The texts a handler reads as a form: the person's own, the quoted message, and both."""
+    """The texts a handler reads as a form: the person's own, the quoted message, both, and
+    what that message quoted in turn (to tell the person where figures were found)."""
     if not mail.quoted:
         return (mail.fresh,)
-    return (mail.fresh, mail.quoted, both(mail))
+    return (mail.fresh, mail.quoted, both(mail), *((mail.older,) if mail.older else ()))
 
 
 def both(mail: MailView) -> str:

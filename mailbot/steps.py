@@ -147,8 +147,9 @@ def record(bot: Bot, session: Session, message: Message) -> None:
     else:
         assert message.outcome is not None
         row.outcome, row.reason = message.outcome.status, message.outcome.reason[:500]
-        row.target_folder = (settings.imap_done_folder if message.outcome.status == "processed"
-                             else settings.imap_rejected_folder)
+        row.target_folder = {"processed": settings.imap_done_folder,
+                             "quarantined": settings.imap_quarantine_folder,
+                             }.get(message.outcome.status, settings.imap_rejected_folder)
     row.state, row.handled_at = "handled", bot.clock.now()
     _write(session, row)
     session.commit()

@@ -89,8 +89,11 @@ def store(
     person_name: str | None,
     inbound_id: int | None,
     late: bool = False,
+    notes: dict[str, str] | None = None,
 ) -> Stored:
-    """Add a revision with these answers (not committed; the caller's transaction decides)."""
+    """Add a revision with these answers, and per question the remark kept with it, if any
+    (not committed; the caller's transaction decides)."""
+    notes = notes or {}
     previous = latest(session, org, period, form.kind)
     revision = (previous.revision + 1) if previous else 1
     # The revision is unique per organisation, period and form kind, so a concurrent store
@@ -101,7 +104,7 @@ def store(
         "sender": sender, "person_name": person_name, "late": late, "created_at": now,
     })
     session.execute(_INSERT_ANSWERS, [
-        {"submission_id": row_id, "question": key, "value": value}
+        {"submission_id": row_id, "question": key, "value": value, "note": notes.get(key)}
         for key, value in answers.items()
     ])
     changes = _diff(answers_of(session, previous) if previous else {}, answers, form)

@@ -71,6 +71,8 @@ def read_count(text: str) -> int | Flaw | None:
         return None
     # A remark in brackets or after a comma does not change the number ("12 (waarvan 3 ...)").
     main = _REMARK.split(core, maxsplit=1)[0].strip().rstrip(".!").strip()
+    if added := _changed_after(main):
+        return Flaw("remark_changes_count", added)
     code = _flaw_code(core, main)
     if code is not None:
         return Flaw(code, written)
@@ -78,6 +80,50 @@ def read_count(text: str) -> int | Flaw | None:
     if count is not None:
         return count
     return Flaw("not_a_number" if _has_digit(core) else "unknown_value", written)
+
+
+# A remark that says the number leaves out part of what the question asks for, or adds to it:
+# not the one full count. Plain words, each tried once per position of a short remark.
+_LEAVES_OUT_OR_ADDS = re.compile(
+    r"(?<!\w)(?:excl|exclusief|zonder|behalve|niet meegeteld|niet geteld|niet meegerekend"
+    r"|niet inbegrepen|niet meegenomen|buiten beschouwing|plus|en nog)(?!\w)|\+\s*\d"
+)
+_ONLY = re.compile(r"(?<!\w)(?:alleen|uitsluitend|enkel|slechts)(?!\w)")
+
+
+_LEADING_NUMBER = re.compile(r"\d[\d.]*\s*")
+
+
+def _changed_after(main: str) -> str:
+    """What follows the number when it leaves out or adds to it without brackets
+    (`12 + 3 mondeling`, `12 excl. 3`); "" otherwise (`12+` is an estimate)."""
+    number = _LEADING_NUMBER.match(main)
+    rest = main[number.end():] if number else ""
+    return rest if rest and _LEAVES_OUT_OR_ADDS.search(rest) else ""
+
+
+def count_remark(text: str) -> str:
+    """The remark written after a count, in brackets or after a comma or semicolon
+    (`12 (waarvan 2 na verlenging)`: `waarvan 2 na verlenging`); "" when there is none."""
+    found = _REMARK.search(text)
+    if found is None:
+        return ""
+    rest = text[found.end():].strip()
+    if found.group() == "(":
+        rest = rest.removesuffix(")")
+    return " ".join(rest.split()).strip(" ;,")
+
+
+def remark_changes_count(remark: str, includes: tuple[str, ...]) -> bool:
+    """Whether `remark` says the count leaves out part of what the question asks for or adds
+    to it (`excl. 3 mondeling`, `+ 3`), rather than describing part of it (`waarvan 2 ...`).
+    `includes`: what the question's toelichting says the count includes ("mondeling"): a count
+    of "only" something else leaves part out."""
+    folded = fold(remark)
+    if _LEAVES_OUT_OR_ADDS.search(folded):
+        return True
+    return bool(includes) and _ONLY.search(folded) is not None and not any(
+        word in folded for word in includes)
 
 
 def _has_digit(text: str) -> bool:

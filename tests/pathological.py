@@ -71,6 +71,22 @@ def _nested_forwards(size: int) -> bytes:
     return _mail(_repeat(unit, size, b"--f\r\n"), 'multipart/mixed; boundary="f"')
 
 
+def _eml_attachments(size: int) -> bytes:
+    """Many attached .eml files, each a mail of its own to parse, each holding a form line."""
+    part = (b'--e\r\nContent-Type: application/octet-stream; name="fw.eml"\r\n'
+            b'Content-Disposition: attachment; filename="fw.eml"\r\n\r\n'
+            b"Subject: fw\r\nContent-Type: text/plain\r\n\r\n1. Aantal: 1\r\n")
+    return _mail(_repeat(part, size, tail=b"--e--\r\n"), 'multipart/mixed; boundary="e"')
+
+
+def _msg_texts(size: int) -> bytes:
+    """Many Outlook .msg items as text, each beginning with header lines."""
+    part = (b'--m\r\nContent-Type: text/plain; name="fw.msg"\r\n'
+            b'Content-Disposition: attachment; filename="fw.msg"\r\n\r\n'
+            b"Van: a@b.nl\r\nAan: c@d.nl\r\n\r\n1. Aantal: 1\r\n")
+    return _mail(_repeat(part, size, tail=b"--m--\r\n"), 'multipart/mixed; boundary="m"')
+
+
 def _many_alternatives(size: int) -> bytes:
     part = (b"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
             b"<blockquote><p>Gemeente: Utrecht</p>\r\n")
@@ -181,6 +197,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-period-words": _line(b"Periode: ", b"januari ", b"x"),
     "text-period-years": _line(b"Periode: ", b"2026 ", b"x"),
     "text-remark-commas": _line(b"1. Aantal: 12", b" ,", b""),
+    "text-remark-words": _line(b"1. Aantal: 12 (alleen ", b"niet + ", b")"),
     "text-colons": _line(b"", b"a:", b""),
     "text-tabs": _line(b"1.", b"\t", b"x"),
     "text-bullets": _line(b"", b"- ", b"x"),
@@ -196,6 +213,10 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-quote-alternation": _text(b"> a\r\nb\r\n"),
     "text-form-lines": _text(b"1. Aantal opgelegde huisverboden: 3\r\n"),
     "text-numbered-lines": _text(b"11. x: 3\r\n"),
+    "text-sub-items": _text(b"a. Uithuisgeplaatste: 3\r\nd) 2\r\n",
+                            b"7. Aantal gestarte hulpverleningstrajecten voor:\r\n"),
+    "text-headings": _text(b"7.\r\nb. 1\r\n"),
+    "text-forward-chain": _text(b"Van: a@b.nl\r\nAan: c@d.nl\r\n\r\n1. Aantal: 3\r\n"),
     "text-signature-markers": _text(b"-- \r\n"),
     "text-blank-lines": _text(b"\r\n"),
     "text-one-long-line": _line(b"Gemeente: ", b"Utrecht "),
@@ -203,6 +224,8 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "mime-nested-multiparts": _nested_multiparts,
     "mime-many-parts": _flat_multipart,
     "mime-nested-forwards": _nested_forwards,
+    "mime-eml-attachments": _eml_attachments,
+    "mime-msg-texts": _msg_texts,
     "mime-many-alternatives": _many_alternatives,
     "mime-soft-line-breaks": _soft_breaks,
     "mime-flowed-paragraph": _flowed,

@@ -87,10 +87,10 @@ def test_out_of_office_subjects_without_headers(subject: str) -> None:
     [
         ("MAILER-DAEMON@mx.utrecht.nl", {}),
         ("postmaster@utrecht.nl", {}),
-        ("", {}),
         ("huisverbod@utrecht.nl", {"Return_Path": "<>"}),
+        ("", {"Return_Path": "<>"}),
     ],
-    ids=["mailer-daemon", "postmaster", "no-sender", "null-return-path"],
+    ids=["mailer-daemon", "postmaster", "null-return-path", "null-return-path-no-sender"],
 )
 def test_mail_system_senders_are_bounces(sender: str, headers: dict[str, str]) -> None:
     assert kind(mail(sender=sender, **headers)) == "bounce"

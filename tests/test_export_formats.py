@@ -93,7 +93,7 @@ def test_wide_has_a_row_per_organisation_and_period(url: str) -> None:
 def test_json_long_and_wide(url: str) -> None:
     long = json.loads(cli(["--format", "json", "--kind", "politie"]))
     assert long[0] == {"period": "2025-H2", "organisation": "Politie Midden-Nederland",
-                       "form": "politie", "question": "1", "value": 5210}
+                       "form": "politie", "question": "1", "value": 5210, "note": None}
     wide = json.loads(cli(["--format", "json", "--wide"]))
     police = next(row for row in wide if row["form"] == "politie")
     assert police["4"] == 201 and police["7a"] is None

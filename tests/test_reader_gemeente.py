@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 
+from mailbot.mail.limits import DEFAULT
 from mailbot.mail.message import read
+from mailbot.reading import read_message
 from tests.test_reader_mailers import (
     BOT,
     BOT_NAME,
@@ -189,7 +191,8 @@ def test_colleague_forwards_the_reply_as_attachment_with_a_short_note() -> None:
            + f"\r\n--{boundary}\r\nContent-Type: message/rfc822\r\n"
              "Content-Disposition: attachment; filename=\"RE gegevens.eml\"\r\n\r\n".encode()
            + forwarded + f"\r\n--{boundary}--\r\n".encode())
-    mail = read(raw)
+    assert read(raw).fresh == "Namens Jan, zie bijlage."  # the view keeps the forward apart
+    mail = read_message(raw, DEFAULT).mail  # the note holds no form: the forward is taken in
     assert mail.fresh.startswith("Namens Jan, zie bijlage.\n\n" + FILLED[0])
     assert joined(FILLED) in mail.fresh
     assert mail.quoted == QUOTED

@@ -133,6 +133,8 @@ EXAMPLES = {
     "approximate": Problem("approximate", "1", "1: ca. 10", "ca. 10"),
     "unknown_value": Problem("unknown_value", "2", "2: veel", "veel"),
     "conflict": Problem("conflict", "6", "6: 3", "2, 3"),
+    "remark_changes_count": Problem("remark_changes_count", "1", "1: 12 (excl. 3 mondeling)",
+                                    "excl. 3 mondeling"),
     "label_mismatch": Problem("label_mismatch", "5", "5. Aantal fietsen: 1", ""),
     "unknown_question": Problem("unknown_question", None, "11. Aantal meldingen: 3", "11"),
     "org_missing": Problem("org_missing", None, "Gemeente:"),

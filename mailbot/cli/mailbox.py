@@ -104,7 +104,8 @@ def status() -> None:
     last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
     common.echo(f"Laatste geslaagde ronde door de inbox: {last}")
     common.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
-    common.echo(f"In quarantaine: {state.quarantined}")
+    without = f" (geen bruikbare afzender: {state.without_sender})" if state.without_sender else ""
+    common.echo(f"In quarantaine: {state.quarantined}{without}")
     common.echo(f"Uitgaande post: {state.outbox_pending} wachtend, {state.outbox_failed} mislukt")
     _show_locks(state.locked, settings)
     common.echo(f"Onbestelbare adressen (7 dagen): {', '.join(state.bounced) or 'geen'}")

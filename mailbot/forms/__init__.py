@@ -24,6 +24,9 @@ class Question:
     label: str
     toelichting: str = ""
     group: str | None = None
+    # Words for what the toelichting says the count includes ("mondeling" for question 1): a
+    # remark that the count holds "only" something else leaves part of it out.
+    includes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ class Form:
 
 
 def _build(raw: dict[str, Any]) -> Form:
-    questions = tuple(Question(**q) for q in raw["questions"])
+    questions = tuple(Question(**{**q, "includes": tuple(q.get("includes", ()))})
+                      for q in raw["questions"])
     groups = tuple(Group(**g) for g in raw.get("groups", []))
     checks = tuple(Check(**c) for c in raw.get("checks", []))
     form = Form(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailbot.handlers import account, bounce, gegevens, help, ignore, submission, wachtwoord
+from mailbot.handlers import (
+    account,
+    bounce,
+    gegevens,
+    help,
+    ignore,
+    no_sender,
+    submission,
+    wachtwoord,
+)
 from mailbot.outcome import Context, Outcome
 
 Handler = Callable[[Context], Outcome]
@@ -13,6 +22,7 @@ HANDLERS: dict[str, Handler] = {
     "ours": ignore.handle,
     "bounce": bounce.handle,
     "auto_reply": ignore.handle,
+    "no_sender": no_sender.handle,
     "gegevens": gegevens.handle,
     "account": account.handle,
     "wachtwoord": wachtwoord.handle,

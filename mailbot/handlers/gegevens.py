@@ -41,7 +41,11 @@ def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
         entry.setdefault("revision", sub.revision)
         entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))
         entry.setdefault("answers", {})[answer.question] = answer.value  # type: ignore[index]
+        notes = entry.setdefault("notes", {})
+        if answer.note:
+            notes[answer.question] = answer.note  # type: ignore[index]
         entry["form"] = form
         csv_rows.append((sub.period, org.name, sub.form_kind, answer.question, answer.value,
-                         sub.revision, sub.created_at.isoformat(), sub.form_version))
+                         sub.revision, sub.created_at.isoformat(), sub.form_version,
+                         answer.note))
     return {"name": org.name, "periods": dict(sorted(periods.items())), "csv": csv_rows}

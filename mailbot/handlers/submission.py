@@ -126,14 +126,19 @@ def _answers_our_report(ctx: Context) -> bool:
 def _no_form(ctx: Context, sender: str) -> Outcome:
     """No form filled in; say so when the only figures are in a message the person quoted."""
     form = load_form("gemeente")
-    quoted = parse(ctx.mail.quoted, form, now=ctx.now, scans=ctx.scans) if ctx.mail.quoted else None
-    if _answers_our_report(ctx) and not (quoted and quoted.answers):
+    quoted_figures = _quoted_figures(ctx, form)
+    if _answers_our_report(ctx) and not quoted_figures:
         # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
         return Outcome("ignored", "remark on one of our replies, no form")
     cut = bool(ctx.mail.cut)
     return _reply(ctx, sender, "rejected", "no form" + _unread(ctx), "no_form", "no_form.txt.j2",
-                  form=form, org_name="", period="", quoted_figures=bool(quoted and quoted.answers),
-                  cut=cut)
+                  form=form, org_name="", period="", quoted_figures=quoted_figures, cut=cut)
+
+
+def _quoted_figures(ctx: Context, form: Form) -> bool:
+    """Figures stand in a quoted message, at any depth (a forward's forward)."""
+    quotes = (text for text in (ctx.mail.quoted, ctx.mail.older) if text)
+    return any(parse(text, form, now=ctx.now, scans=ctx.scans).answers for text in quotes)
 
 
 def _sender_trusted(ctx: Context, sender: str) -> bool:
@@ -192,13 +197,13 @@ def _store(
 ) -> Outcome:
     stored = submissions.store(
         ctx.session, ctx.now, org, str(period), form, reading.answers, sender=sender,
-        person_name=reading.person_name, inbound_id=ctx.inbound.id,
+        person_name=reading.person_name, inbound_id=ctx.inbound.id, notes=_notes(reading),
         late=rounds.is_late(ctx.session, ctx.settings, str(period), ctx.inbound.received_at,
                             ctx.deadlines),
     )
     labels = {q.key: q.label for q in form.questions}
-    rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key)}
-            for q in form.questions]
+    rows = [{"key": q.key, "label": q.label, "value": reading.answers.get(q.key),
+             "note": _notes(reading).get(q.key, "")} for q in form.questions]
     changes = [{"key": c.question, "label": labels[c.question], "before": c.before,
                 "after": c.after} for c in stored.changes]
     replaced_at = stored.replaced.created_at.strftime("%d-%m-%Y %H:%M") if stored.replaced else ""
@@ -211,6 +216,14 @@ def _store(
         replaced_at=replaced_at, revision=revision, changes=changes,
         warnings=form.warnings(reading.answers),
     )
+
+
+def _notes(reading: Reading) -> dict[str, str]:
+    """The remarks kept with the answers; a secret typed into one is never stored or shown."""
+    secret = reading.secret
+    if not secret:
+        return reading.notes
+    return {key: note.replace(secret, "*" * len(secret)) for key, note in reading.notes.items()}
 
 
 def _reply(

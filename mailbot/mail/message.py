@@ -7,34 +7,27 @@ is left unread, and the view says which limits it met.
 
 from __future__ import annotations
 
-import binascii
-import codecs
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
-from itertools import groupby, islice
+from itertools import islice
 
+from mailbot.mail.charsets import INVISIBLE as _INVISIBLE
+from mailbot.mail.charsets import decode_bytes, decode_words
 from mailbot.mail.html import html_text
 from mailbot.mail.limits import DEFAULT, Limits
-from mailbot.mail.quotes import split
+from mailbot.mail.quotes import split, without_header
 from mailbot.mail.source import parseable
 
-SHORT_NOTE = 400  # characters: "zie bijlage" above a forwarded message, not a reply of its own
 ADDRESS_CHARS = 2000  # of a From field: a name and an address, or a few of them
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _IDS = re.compile(r"<([^<>]*)>")
 _FOLDING = re.compile(r"\r?\n")
-# Controls and invisible format characters; tab and newline stay, NBSP-like spaces become spaces.
-_HIDDEN = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xAD,
-           *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF]
-_INVISIBLE: dict[int, str | None] = dict.fromkeys(_HIDDEN)
-_INVISIBLE |= {0xA0: " ", 0x2007: " ", 0x202F: " "}
 
 
 @dataclass(frozen=True)
@@ -53,6 +46,10 @@ class MailView:
     fresh: str
     quoted: str
     quoted_from: str = ""  # who the quote header names as the quoted message's writer
+    older: str = ""  # what the quoted message quoted in turn, at any depth (a forward's forward)
+    # The text of the mails forwarded as attachments (message/rfc822, an attached .eml), apart
+    # from the note above them: the reading worker takes them in when the note holds no form.
+    forwarded: str = ""
     cut: frozenset[str] = frozenset()  # the limits met (Limits field names): the rest is unread
     # Authentication-Results as they arrived (unfolded, no RFC 2047 decoding), top first.
     authentication_results: tuple[str, ...] = ()
@@ -67,6 +64,7 @@ class _Walk:
     limits: Limits
     parts: int = 0
     cut: set[str] = field(default_factory=set)
+    forwarded: list[str] = field(default_factory=list)  # forwarded mails' texts, in order
 
 
 def read(raw: bytes, limits: Limits = DEFAULT) -> MailView:
@@ -97,10 +95,27 @@ def read_parsed(raw: bytes, limits: Limits = DEFAULT) -> tuple[MailView, Message
         fresh=parts.fresh,
         quoted=parts.quoted,
         quoted_from=parts.quoted_from,
+        older=parts.older,
+        forwarded="\n\n".join(t for t in walk.forwarded if t),
         cut=frozenset(walk.cut),
         authentication_results=tuple(headers.get("authentication-results", ())),
     )
     return view, message
+
+
+def with_forwarded(mail: MailView) -> MailView:
+    """`mail` with its forwarded mails read as the person's own text below their note (the
+    note's signature left out), and the forwarded mails' quotes as what was quoted."""
+    if not mail.forwarded:
+        return mail
+    note, forwarded = split(mail.text), split(mail.forwarded)
+    return replace(
+        mail, text=f"{mail.text}\n\n{mail.forwarded}",
+        fresh="\n\n".join(t for t in (note.fresh, forwarded.fresh) if t),
+        quoted=forwarded.quoted or note.quoted,
+        quoted_from=forwarded.quoted_from if forwarded.quoted else note.quoted_from,
+        older=forwarded.older if forwarded.quoted else note.older,
+    )
 
 
 def _parse(raw: bytes, walk: _Walk) -> Message:
@@ -136,91 +151,35 @@ def _first(headers: Mapping[str, list[str]], name: str) -> str:
     return headers.get(name, [""])[0]
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words leniently; bad charsets and base64 degrade, never raise."""
-    if "=?" not in value:  # no encoded word (most values): what the loop below would return
-        return value.translate(_INVISIBLE).strip()
-    out: list[str] = []
-    run: list[tuple[str, bytes]] = []  # adjacent encoded words: one character may span two
-    position = 0
-    for match in _ENCODED_WORD.finditer(value):
-        gap = value[position:match.start()]
-        if gap.strip() or not run:  # whitespace between two encoded words is not text
-            out.append(_decode_run(run) + gap)
-            run = []
-        run.append((match.group(1), _word_bytes(match.group(2), match.group(3))))
-        position = match.end()
-    out.append(_decode_run(run) + value[position:])
-    return "".join(out).translate(_INVISIBLE).strip()
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes:
-    data = payload.encode("ascii", "replace")
-    if encoding in "qQ":
-        return binascii.a2b_qp(data, header=True)
-    try:
-        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-    except binascii.Error:
-        return data
-
-
-def _decode_run(run: list[tuple[str, bytes]]) -> str:
-    groups = groupby(run, key=lambda word: word[0].lower())
-    return "".join(decode_bytes(b"".join(d for _, d in words), cs) for cs, words in groups)
-
-
 def _sender(headers: Mapping[str, list[str]]) -> tuple[str | None, str]:
-    """The first From address (addr-spec) and its display name."""
+    """The From address (addr-spec) and its display name: the first valid address, and its
+    name. A display name with an unquoted comma (`Jansen, Peter <p.jansen@x.nl>`, as some
+    gateways write it) reads as pieces without an address around the one address: those
+    pieces are its name again."""
     value = _first(headers, "from")[:ADDRESS_CHARS]
     try:
         pairs = [p for p in getaddresses([value]) if p[1]] if value else []
     except RecursionError:  # comments nested thousands deep
         return None, ""
-    if not pairs:
+    valid = [pair for pair in pairs if _usable(pair[1])]
+    if not valid:
         return None, ""
-    name, address = pairs[0]
-    # Whitespace or a control character (NUL!) in an address is not a usable sender.
-    valid = "@" in address.strip("@") and not re.search(r"[\s\x00-\x1f\x7f]", address)
-    return (address if valid else None), decode_words(name)
+    name, address = valid[0]
+    if len(valid) == 1 and len(pairs) > 1 and not any("@" in a for _, a in pairs if a != address):
+        name = ", ".join(n if a == address else (n or a) for n, a in pairs if n or a != address)
+    return address, decode_words(name)
+
+
+def _usable(address: str) -> bool:
+    """An addr-spec with a local part and a domain; whitespace or a control character (NUL!)
+    in it makes it no usable sender."""
+    return "@" in address.strip("@") and not re.search(r"[\s\x00-\x1f\x7f]", address)
 
 
 def _ids(value: str) -> tuple[str, ...]:
     """Message ids without angle brackets; bare ids are accepted from sloppy clients."""
     found = [m.strip() for m in _IDS.findall(value)] if "<" in value else value.split()
     return tuple(m for m in found if m)
-
-
-# --- charsets ---------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Bytes to text as the sender meant it, whatever the label says.
-
-    Labels lie: "us-ascii" and "utf-8" over windows-1252 bytes, "iso-8859-1" over curly quotes
-    and euro signs (0x80-0x9F), unknown names. Try UTF-8, then windows-1252.
-    """
-    name = _codec(charset)
-    if name in (None, "ascii", "utf-8"):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("cp1252", errors="replace")
-    if name == "iso8859-1":
-        return data.decode("cp1252", errors="replace")
-    try:
-        return data.decode(name, errors="replace")
-    except (UnicodeError, LookupError):  # codecs such as idna only decode strictly
-        return decode_bytes(data, None)
-
-
-def _codec(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    try:
-        info = codecs.lookup(charset.strip().strip("\"'"))
-    except (LookupError, ValueError):
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def tidy(text: str, walk: _Walk | None = None) -> str:
@@ -295,19 +254,62 @@ def _is_stub(plain: str, rich: str) -> bool:
 
 
 def _mixed(part: Message, depth: int, walk: _Walk) -> str:
-    """Inline text parts in order; a forwarded message counts when the note above it is short."""
+    """Inline text parts in order; a forwarded mail (message/rfc822, an attached .eml) is
+    kept apart in `walk.forwarded`, and a delivery report's returned message left out."""
     texts: list[str] = []
-    forwarded: list[str] = []
+    report = part.get_content_type() == "multipart/report"
     for child in _children(part):
-        if child.get_content_type() == "message/rfc822":
-            forwarded.extend(tidy(_text(inner, depth + 2, walk), walk)
-                             for inner in _children(child))
+        if _is_forward(child):
+            if not report:
+                _forward(child, depth, walk)
         else:
             texts.append(tidy(_text(child, depth + 1, walk), walk))
-    note = "\n".join(t for t in texts if t)
-    if part.get_content_type() == "multipart/report" or len(split(note).fresh) > SHORT_NOTE:
-        return note
-    return "\n\n".join(t for t in [note, *forwarded] if t)
+    return "\n".join(t for t in texts if t)
+
+
+def _is_forward(part: Message) -> bool:
+    """A forwarded mail: message/rfc822, an .eml file, or an Outlook .msg item a gateway
+    turned into text (a binary .msg item stays unread: it needs a reader of its own)."""
+    return (part.get_content_type() == "message/rfc822" or _named(part, ".eml")
+            or _is_msg_text(part))
+
+
+def _named(part: Message, extension: str) -> bool:
+    return (part.get_filename() or "").strip().lower().endswith(extension)
+
+
+def _is_msg_text(part: Message) -> bool:
+    return _named(part, ".msg") and part.get_content_maintype() == "text"
+
+
+def _forward(part: Message, depth: int, walk: _Walk) -> None:
+    """The forwarded mail's text into `walk.forwarded`, at its place before the mails it
+    forwarded in turn."""
+    walk.parts += 1
+    if walk.parts > walk.limits.parts:
+        walk.cut.add("parts")
+        return
+    place = len(walk.forwarded)
+    walk.forwarded.append("")
+    inner: list[Message] = []
+    if _is_msg_text(part):
+        # An .msg item as text: its own header lines first, then the reply and its quote.
+        walk.forwarded[place] = without_header(tidy(_leaf(part, walk), walk))
+        return
+    if part.get_content_type() == "message/rfc822":
+        inner = _children(part)
+    else:  # an .eml file: the mail is the attachment's body
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            inner = [_parse(_bounded(data, walk), walk)]
+    walk.forwarded[place] = "\n\n".join(tidy(_text(m, depth + 2, walk), walk) for m in inner)
+
+
+def _bounded(data: bytes, walk: _Walk) -> bytes:
+    if len(data) > walk.limits.part_bytes:
+        walk.cut.add("part_bytes")
+        return data[:walk.limits.part_bytes]
+    return data
 
 
 def _is_attachment(part: Message) -> bool:

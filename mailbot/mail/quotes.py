@@ -60,12 +60,14 @@ class Split:
 
     `quoted_from` is who wrote the quoted message as its quote header names them: the value of
     the `Van:`/`From:` line, or the whole attribution line ("Op ... schreef X <x@y>:"); empty
-    when the quote has no header.
+    when the quote has no header. `older` is what was quoted beyond that first message (the
+    messages it quoted in turn, a forward's forward), every level's quote marks removed.
     """
 
     fresh: str
     quoted: str
     quoted_from: str = ""
+    older: str = ""
 
 
 def split(text: str) -> Split:
@@ -74,6 +76,7 @@ def split(text: str) -> Split:
     fresh: list[str] = []
     quoted: list[str] = []
     header: list[str] = []
+    older: list[str] = []
     in_signature = marked = False
     i = 0
     while i < len(lines):
@@ -88,8 +91,10 @@ def split(text: str) -> Split:
             i += size
             continue
         if kind:
-            if not quoted:
-                header, quoted = _first_message(lines[i:], nested=False)
+            if quoted:
+                older = lines[i:]
+            else:
+                header, quoted, older = _first_message(lines[i:], nested=False)
             break
         if _SIGNATURE.fullmatch(lines[i]) or _MOBILE_FOOTER.fullmatch(lines[i]):
             in_signature = True
@@ -97,9 +102,18 @@ def split(text: str) -> Split:
             fresh.append(lines[i])
         i += 1
     if marked:
-        inner, quoted = _first_message(quoted, nested=True)
-        header = header + inner
-    return Split(fresh=_tidy(fresh), quoted=_tidy(quoted), quoted_from=_author(header))
+        inner, quoted, deeper = _first_message(quoted, nested=True)
+        header, older = header + inner, deeper + older
+    return Split(fresh=_tidy(fresh), quoted=_tidy(quoted), quoted_from=_author(header),
+                 older=_tidy([line.lstrip(" \t>") for line in older]))
+
+
+def without_header(text: str) -> str:
+    """`text` without the header lines it begins with (`Van:`/`Verzonden:`/`Aan:` ...), as a
+    mail converted to text begins; unchanged when it begins otherwise."""
+    lines = text.split("\n")
+    size = _header_block(lines, 0)
+    return "\n".join(lines[size:]).strip("\n") if size else text
 
 
 def _is_quoted(line: str) -> bool:
@@ -209,8 +223,11 @@ def _header_block(lines: list[str], start: int) -> int:
     return end - start if "from" in kinds and len(kinds) >= 2 else 0
 
 
-def _first_message(lines: list[str], nested: bool) -> tuple[list[str], list[str]]:
-    """The quoted message's own header lines, and its body up to the next quote header.
+def _first_message(
+    lines: list[str], nested: bool
+) -> tuple[list[str], list[str], list[str]]:
+    """The quoted message's own header lines, its body up to the next quote header, and the
+    lines of the older messages it quoted (from that header on, and deeper '>' lines).
 
     `nested`: the lines came from '>' quoting, where deeper '>' lines are older messages.
     """
@@ -222,12 +239,13 @@ def _first_message(lines: list[str], nested: bool) -> tuple[list[str], list[str]
         else:
             break
     body: list[str] = []
+    older: list[str] = []
     for j in range(i, len(lines)):
         if _quote_header(lines, j)[0]:
+            older += lines[j:]
             break
-        if not (nested and _is_quoted(lines[j])):
-            body.append(lines[j])
-    return lines[:i], textwrap.dedent("\n".join(body)).split("\n")
+        (older if nested and _is_quoted(lines[j]) else body).append(lines[j])
+    return lines[:i], textwrap.dedent("\n".join(body)).split("\n"), older
 
 
 def _author(header: list[str]) -> str:
