@@ -22,6 +22,9 @@ from mailbot.progress import Progress
 from mailbot.submissions import current_rows
 
 LONG_HEADER = ("period", "organisation", "form", "question", "value")
+# The same columns for people (GEGEVENS), in Dutch, with the question's label beside its key.
+DUTCH_HISTORY_HEADER = ("Periode", "Organisatie", "Formulier", "Vraag", "Omschrijving",
+                        "Aantal", "Versie", "Ontvangen op", "Formulierversie")
 HISTORY_HEADER = (*LONG_HEADER, "revision", "submitted_at", "form_version")
 WIDE_HEADER = ("period", "organisation", "code", "region", "form")
 REVISION_HEADER = ("revision", "submitted_at", "form_version")
@@ -111,19 +114,35 @@ def to_csv(header: Iterable[str], rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
+def to_excel_csv(header: Iterable[str], rows: Iterable[Row]) -> bytes:
+    """CSV as Dutch Excel opens it by double-click: `;` between cells (its list separator, as
+    `,` is the decimal comma), UTF-8 with a byte order mark (without one Excel reads the
+    Windows code page and garbles "Súdwest-Fryslân"), CRLF line ends; no cell runs as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(tuple(map(formulas.defuse, row)) for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
 def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
     """A JSON array with one object per row; an empty answer is null."""
     objects = [dict(zip(header, row, strict=True)) for row in rows]
     return json.dumps(objects, ensure_ascii=False, indent=1) + "\n"
 
 
-def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
-    """An XLSX workbook with one sheet `export`; numbers stay numbers."""
-    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon,
-    # whose mail handling (GEGEVENS included) only writes CSV.
+def to_xlsx(header: Sequence[str], rows: Iterable[Row], sheet: str = "export") -> bytes:
+    """An XLSX workbook with one sheet (default `export`); numbers stay numbers."""
+    return to_xlsx_sheets([(sheet, header, rows)])
+
+
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]) -> bytes:
+    """An XLSX workbook with a sheet per (name, header, rows); numbers stay numbers."""
+    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon
+    # that never writes a workbook; only a GEGEVENS reply (rare) and the admin export do.
     from mailbot.reports import xlsx
 
-    return xlsx.workbook([xlsx.Sheet("export", header, rows)])
+    return xlsx.workbook([xlsx.Sheet(name, header, rows) for name, header, rows in sheets])
 
 
 def export(session: Session, selection: Selection, format: str = "csv",

