@@ -86,12 +86,12 @@ def test_export_csv_and_xlsx_keep_a_hostile_name_as_text(hostile_db: str, tmp_pa
     [row] = list(csv.DictReader(io.StringIO(result.output)))
     assert row["organisation"] == f"'{HOSTILE}"
     assert (row["code"], row["region"]) == ("'@SUM(1+1)", "'+31 30 2860000")
-    assert row["1"] == str(FIGURES["1"])
+    assert row["gemeente_1"] == str(FIGURES["1"])
 
     out = tmp_path / "export.xlsx"
     runner.invoke(app, ["export", "--wide", "--format", "xlsx", "--out", str(out)],
                   catch_exceptions=False)
-    sheet = openpyxl.load_workbook(out)["export"]
+    sheet = openpyxl.load_workbook(out)["gemeente"]
     [cells] = sheet.iter_rows(min_row=2, max_row=2)
     assert [c.value for c in cells[1:4]] == [HOSTILE, "@SUM(1+1)", "+31 30 2860000"]
     assert all(c.data_type == "s" and c.quotePrefix for c in cells[1:4])
