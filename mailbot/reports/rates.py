@@ -51,9 +51,10 @@ RATIOS: tuple[tuple[str, str], ...] = (
 
 
 def rates(dataset: Dataset, period: str, orgs: Iterable[Org] | None = None,
-          threshold: int = 1) -> Rates:
+          threshold: int = 1, withheld: frozenset[str] = frozenset()) -> Rates:
     """The rates over these municipalities (default: all that submitted), as published under
-    `threshold` (1: exact)."""
+    `threshold` (1: exact); a ratio of a count in `withheld` (question keys whose total is not
+    published, mailbot.reports.disclosure) is not shown either."""
     pool = dataset.submitters(period, GEMEENTE) if orgs is None else list(orgs)
     submitted = [org for org in pool if dataset.of(period, GEMEENTE, org) is not None]
     sums = dataset.total(period, GEMEENTE, submitted)
@@ -61,16 +62,20 @@ def rates(dataset: Dataset, period: str, orgs: Iterable[Org] | None = None,
     population = sum(org.population or 0 for org in known)
     imposed_known = dataset.total(period, GEMEENTE, known)["1"]
     per_100k = ratio(imposed_known, population)
-    if isinstance(suppress(imposed_known, threshold), Hidden):
+    if isinstance(suppress(imposed_known, threshold), Hidden) or "1" in withheld:
         per_100k = None  # a rate of a withheld count gives the count away
+
+    def shown(top: str, bottom: str) -> float | None:
+        if top in withheld or bottom in withheld:
+            return None
+        return ratio(sums[top], sums[bottom], threshold)
+
     return Rates(
         submitted=len(submitted), imposed=sums["1"], extended=sums["5"], withdrawn=sums["4"],
         provisional=sums["8"], unfounded=sums["9"], population=population,
         per_100k=None if per_100k is None else per_100k * PER,
-        extended_per_imposed=ratio(sums["5"], sums["1"], threshold),
-        withdrawn_per_imposed=ratio(sums["4"], sums["1"], threshold),
-        provisional_per_imposed=ratio(sums["8"], sums["1"], threshold),
-        unfounded_per_provisional=ratio(sums["9"], sums["8"], threshold),
+        extended_per_imposed=shown("5", "1"), withdrawn_per_imposed=shown("4", "1"),
+        provisional_per_imposed=shown("8", "1"), unfounded_per_provisional=shown("9", "8"),
     )
 
 
