@@ -243,3 +243,20 @@ def test_which_withheld_counts_a_total_may_rest_on(withheld: tuple[int, ...],
     from mailbot.reports.disclosure import safe
 
     assert safe(withheld, 5) is shown
+
+
+def test_the_feedback_mail_has_an_html_alternative_with_real_tables(
+    small_region: Engine,
+) -> None:
+    with db.session_scope(small_region) as session:
+        feedback(session, settings(), Renderer(), NOW, PERIOD)
+    [reply] = [r for r in replies(small_region, "feedback")
+               if r.recipient == "huisverbod@amersfoort.example"]
+    message = parsed(reply)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Amersfoort" in text and "Amersfoort" in page
+    assert page.count("<table") == 2
+    assert '<th scope="row"' in page and ">Opgelegde huisverboden</th>" in page
+    row = page[page.index(">Opgelegde huisverboden</th>"):]
+    assert [cell.split("<")[0] for cell in row.split('nowrap;">')[1:4]] == ["7", "x", "29"]

@@ -28,6 +28,8 @@ from mailbot.reports.rates import GEMEENTE, RATIOS, rates
 from mailbot.reports.report import Report, build
 from mailbot.reports.scope import Scope
 
+FEEDBACK_HTML = "feedback.html.j2"
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -94,18 +96,19 @@ def feedback(
         addresses = addresses_of(session, model) if model is not None else []
         if not addresses or milestones.reached(session, key):
             continue
-        rendered = _feedback_mail(scope, org, renderer)
+        rendered, body = _feedback_mail(scope, org, renderer)
         for index, address in enumerate(addresses):
-            outbox.queue(session, settings, now, Draft(address, "feedback", rendered), None,
-                         index, basis=key)
+            outbox.queue(session, settings, now, Draft(address, "feedback", rendered, html=body),
+                         None, index, basis=key)
         milestones.record(session, key, now)
         count += 1
     return count
 
 
-def _feedback_mail(scope: Scope, org: Org, renderer: Renderer) -> Rendered:
+def _feedback_mail(scope: Scope, org: Org, renderer: Renderer) -> tuple[Rendered, str]:
     """The municipality's own figures (exact: they are its own) beside its region's and the
-    nation's as published, so that no withheld count of a neighbour can be worked out."""
+    nation's as published, so that no withheld count of a neighbour can be worked out; as
+    text and as an HTML alternative whose tables hold in any font."""
     dataset, period = scope.dataset, scope.current
     withheld = scope.withheld(period)
     own = rates(dataset, period, [org])
@@ -120,11 +123,11 @@ def _feedback_mail(scope: Scope, org: Org, renderer: Renderer) -> Rendered:
          scope.national_cell(period, "1", national.imposed))]
     rows += [(label, _kind(name), own.get(name), region.get(name) if region else None,
               national.get(name)) for name, label in RATIOS]
-    return renderer.mail(
-        "feedback.txt.j2", org=org, period=scope.period, form=load_form(GEMEENTE),
-        answers=dataset.of(period, GEMEENTE, org) or {}, rows=rows, show=dutch,
-        threshold=scope.threshold,
-    )
+    context = {"org": org, "period": scope.period, "form": load_form(GEMEENTE),
+               "answers": dataset.of(period, GEMEENTE, org) or {}, "rows": rows, "show": dutch,
+               "threshold": scope.threshold}
+    html_page = renderer.env.overlay(autoescape=True).get_template(FEEDBACK_HTML)
+    return renderer.mail("feedback.txt.j2", **context), html_page.render(**context)
 
 
 def _kind(name: str) -> Kind:
