@@ -260,3 +260,13 @@ def test_the_feedback_mail_has_an_html_alternative_with_real_tables(
     assert '<th scope="row"' in page and ">Opgelegde huisverboden</th>" in page
     row = page[page.index(">Opgelegde huisverboden</th>"):]
     assert [cell.split("<")[0] for cell in row.split('nowrap;">')[1:4]] == ["7", "x", "29"]
+
+
+def test_a_withheld_national_total_is_a_gap_in_the_trend_line() -> None:
+    from mailbot.reports.cells import Column
+
+    columns = tuple(Column(title) for title in ("Periode", "n", "opgelegd", "verlengd", "ingetr"))
+    with_gap = Table("trend", "", columns, (("2025-H1", 9, 20, 8, 2), ("2025-H2", 9, 21, 8,
+                                                                     Hidden(5, secondary=True))))
+    flat = Table("trend", "", columns, (("2025-H1", 9, 20, 8, 2), ("2025-H2", 9, 21, 8, 0)))
+    assert charts.national_trend(with_gap) != charts.national_trend(flat)

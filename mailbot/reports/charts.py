@@ -6,6 +6,7 @@ Uses matplotlib's object API with the Agg canvas: no pyplot, no global state, no
 from __future__ import annotations
 
 import io
+import math
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -69,7 +70,9 @@ def national_trend(table: Table) -> bytes:
     periods = [str(row[0]) for row in table.rows]
     for index, label, color in ((2, "opgelegd", BLUE), (3, "verlengd", LIGHT),
                                 (4, "ingetrokken", ORANGE)):
-        values = [_number(row[index]) for row in table.rows]
+        # A withheld total is a gap in the line, not a drop to zero.
+        values = [_number(row[index]) if isinstance(row[index], int | float) else math.nan
+                  for row in table.rows]
         axes.plot(periods, values, marker="o", label=label, color=color)
     axes.set_title("Huisverboden landelijk per halfjaar", fontsize=TITLE)
     axes.set_ylim(bottom=0)
