@@ -90,6 +90,7 @@ def test_a_report_on_four_answers_warns_first_and_shows_no_zero_regions(
     assert rates[f"Opgelegd {PERIOD}"] == "geen gegevens"
     assert region_of(report.tables["kengetallen_regios"], "Utrecht")[f"Opgelegd {PERIOD}"] == 20
     assert "geen gegevens" in page and "Drenthe" in page
+    assert "Let op: lage respons, 1,2 %" in report.tables["landelijk"].note  # in the sheet too
 
 
 def test_the_report_mail_warns_of_a_low_response(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mailbot.forms import load_form
 from mailbot.periods import Period
 from mailbot.reports import rates as r
-from mailbot.reports.cells import Cell, Column, Table
+from mailbot.reports.cells import Cell, Column, Table, dutch
 from mailbot.reports.figures import NO_REGION, Org, in_region
 from mailbot.reports.police import COVERAGE, RIHG_COLUMNS, RIHG_NOTE, rihg, unit_rows
 from mailbot.reports.scope import (
@@ -77,8 +77,22 @@ def national(scope: Scope, kind: str) -> Table:
          Column(scope.previous), Column("Verschil", "change"), Column(scope.year_before),
          Column("Verschil jaar", "change")),
         tuple(rows),
-        f"Som van de laatste versie van elke inzending ({who}); niet afgerond.",
+        f"Som van de laatste versie van elke inzending ({who}); niet afgerond."
+        + _low_response_note(scope, kind),
     )
+
+
+def _low_response_note(scope: Scope, kind: str) -> str:
+    """The warning the report opens with, also under the national table (and so in its sheet)."""
+    invited = scope.invitees(kind)
+    if not invited:
+        return ""
+    answered = {org.id for org in scope.dataset.submitters(scope.current, kind)}
+    share = sum(org.id in answered for org in invited) / len(invited)
+    if share >= scope.min_response:
+        return ""
+    return (f" Let op: lage respons, {dutch(share, 'percent')} van de uitgenodigden zond in; "
+            "dit is de som van wie inzond, geen schatting voor heel Nederland.")
 
 
 def _compare_row(key: str, label: str, values: list[Cell]) -> tuple[Cell, ...]:
