@@ -82,6 +82,9 @@ def test_gegevens_files_open_in_dutch_excel_with_labels(
                                  "Omschrijving", "Aantal"]
     assert rows[0]["Organisatie"] == frisian
     assert rows[0]["Omschrijving"] == "Aantal opgelegde huisverboden"
+    page = sent.message.get_body(("html",)).get_content()
+    assert "<table" in page and f">{frisian}</h2>" in page
+    assert '<td style="text-align: right; padding: 0.2rem 0.5rem;">12</td>' in page
 
 
 def test_gegevens_from_an_unregistered_address_gets_no_data(

@@ -27,8 +27,11 @@ def handle(ctx: Context) -> Outcome:
     overviews = [_overview(ctx, org) for org in acting]
     rows = [row for overview in overviews for row in overview["csv"]]
     rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)
+    # The figures are tables: an HTML alternative keeps them in columns in any font.
+    page = ctx.renderer.env.overlay(autoescape=True).get_template("gegevens.html.j2")
     return Outcome("processed", f"gegevens sent for {len(acting)} organisation(s)",
-                   (Draft(sender, "gegevens", rendered, files(rows)),))
+                   (Draft(sender, "gegevens", rendered, files(rows),
+                          html=page.render(organisations=overviews)),))
 
 
 def files(rows: list[Row]) -> tuple[Attachment, ...]:
