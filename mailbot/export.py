@@ -140,15 +140,15 @@ def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
     return json.dumps(objects, ensure_ascii=False, indent=1) + "\n"
 
 
-def to_xlsx(header: Sequence[str], rows: Iterable[Row], sheet: str = "export") -> bytes:
-    """An XLSX workbook with one sheet (default `export`); numbers stay numbers."""
-    return to_xlsx_sheets([(sheet, header, rows)])
+def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
+    """An XLSX workbook with one sheet `export`; numbers stay numbers."""
+    return to_xlsx_sheets([("export", header, rows)])
 
 
 def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]) -> bytes:
     """An XLSX workbook with a sheet per (name, header, rows); numbers stay numbers."""
-    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon
-    # that never writes a workbook; only a GEGEVENS reply (rare) and the admin export do.
+    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon,
+    # whose mail handling writes no workbook this way (GEGEVENS uses mailbot.workbook).
     from mailbot.reports import xlsx
 
     return xlsx.workbook([xlsx.Sheet(name, header, rows) for name, header, rows in sheets])

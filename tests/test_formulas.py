@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -115,3 +117,18 @@ def test_gegevens_attachment_keeps_a_hostile_name_as_text(
     assert {row["Aantal"] for row in rows} == {str(value) for value in FIGURES.values()}
     book = gegevens_xlsx(reply.message)
     assert {row["Organisatie"] for row in book} == {HOSTILE}
+    [part] = [p for p in reply.message.iter_attachments() if p.get_filename().endswith(".xlsx")]
+    sheet = openpyxl.load_workbook(io.BytesIO(part.get_payload(decode=True)))["gegevens"]
+    name = sheet["B2"]
+    assert name.data_type == "s" and name.quotePrefix and sheet["F2"].data_type == "n"
+
+
+def test_the_daemon_writes_the_gegevens_workbook_without_openpyxl() -> None:
+    # openpyxl and numpy would stay in the daemon's memory (about 20 MB) after one GEGEVENS.
+    script = (
+        "import sys\n"
+        "from mailbot.handlers.gegevens import files\n"
+        "files([('2026-H1', 'Utrecht', 'gemeente', '1', 'Aantal', 12, 1, 'x', 1)])\n"
+        "assert 'openpyxl' not in sys.modules and 'numpy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parent.parent)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from mailbot import orgs
+from mailbot import orgs, workbook
 from mailbot.addresses import try_normalise
-from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv, to_xlsx
+from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 from mailbot.submissions import current_rows
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def handle(ctx: Context) -> Outcome:
@@ -37,7 +35,8 @@ def handle(ctx: Context) -> Outcome:
 def files(rows: list[Row]) -> tuple[Attachment, ...]:
     """The overview as a workbook and as a CSV that Dutch Excel opens in columns."""
     return (
-        Attachment("gegevens.xlsx", XLSX, to_xlsx(DUTCH_HISTORY_HEADER, rows, "gegevens")),
+        Attachment("gegevens.xlsx", workbook.CONTENT_TYPE,
+                   workbook.workbook("gegevens", DUTCH_HISTORY_HEADER, rows)),
         Attachment("gegevens.csv", "text/csv", to_excel_csv(DUTCH_HISTORY_HEADER, rows)),
     )
 
