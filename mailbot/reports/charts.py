@@ -112,7 +112,7 @@ def _number(cell: Cell) -> float:
 def _tidy(axes: Axes) -> None:
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=LABEL)
-    axes.xaxis.label.set_size(LABEL)
+    axes.xaxis.label.set_fontsize(LABEL)
 
 
 def draw_all(tables: dict[str, Table], period: str) -> dict[str, bytes]:

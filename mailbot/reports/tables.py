@@ -6,6 +6,8 @@ small-number rule, and so does every ratio built from such counts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mailbot.forms import load_form
 from mailbot.periods import Period
 from mailbot.reports import rates as r
@@ -95,7 +97,7 @@ def _low_response_note(scope: Scope, kind: str) -> str:
             "dit is de som van wie inzond, geen schatting voor heel Nederland.")
 
 
-def _compare_row(key: str, label: str, values: list[Cell]) -> tuple[Cell, ...]:
+def _compare_row(key: str, label: str, values: Sequence[Cell]) -> tuple[Cell, ...]:
     now, before, year = values
     return (key, label, now, before, _change(now, before), year, _change(now, year))
 
