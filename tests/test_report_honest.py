@@ -271,3 +271,24 @@ def test_a_withheld_national_total_is_a_gap_in_the_trend_line() -> None:
                                                                      Hidden(5, secondary=True))))
     flat = Table("trend", "", columns, (("2025-H1", 9, 20, 8, 2), ("2025-H2", 9, 21, 8, 0)))
     assert charts.national_trend(with_gap) != charts.national_trend(flat)
+
+
+def test_a_rate_per_inhabitant_does_not_tell_who_has_no_known_population(
+    small_region: Engine,
+) -> None:
+    with db.session_scope(small_region) as session:
+        for name in ("Ede", "Wageningen", "Barneveld", "Tiel", "Culemborg", "Buren",
+                     "Zaltbommel", "Amersfoort", "Leusden"):
+            org = orgs.require(session, name)
+            org.population = 40_000
+            session.add(org)
+    with Session(small_region) as session:
+        report = build(session, PERIOD, NOW)
+    vallei = region_of(report.tables["kengetallen_regios"], "Vallei")
+    assert vallei[f"Opgelegd {PERIOD}"] == 10
+    # 7 per 120,000 beside the total 10 would say that Renkum (no population known) had 3.
+    assert vallei["Opgelegde huisverboden per 100.000 inwoners"] is None
+    rivierenland = region_of(report.tables["kengetallen_regios"], "Rivierenland")
+    assert str(rivierenland[f"Opgelegd {PERIOD}"]) == "x"
+    national = report.tables["kengetallen"].row(str(PERIOD))
+    assert national[3] is None  # the nation's rate would tell Renkum's 3 just the same

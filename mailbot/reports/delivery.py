@@ -110,13 +110,12 @@ def _feedback_mail(scope: Scope, org: Org, renderer: Renderer) -> tuple[Rendered
     nation's as published, so that no withheld count of a neighbour can be worked out; as
     text and as an HTML alternative whose tables hold in any font."""
     dataset, period = scope.dataset, scope.current
-    withheld = scope.withheld(period)
     own = rates(dataset, period, [org])
-    national = rates(dataset, period, withheld=withheld.national)
+    national = scope.national_rates(period)
     region, regional = None, None
     if org.region != NO_REGION:
         members = in_region(dataset.submitters(period, GEMEENTE), org.region)
-        region = rates(dataset, period, members, scope.threshold, withheld.region(org.region))
+        region = scope.region_rates(period, org.region, members)
         regional = scope.region_cell(period, org.region, "1", region.imposed)
     rows: list[tuple[str, Kind, Cell, Cell, Cell]] = [
         ("Opgelegde huisverboden", "count", own.imposed, regional,

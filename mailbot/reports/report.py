@@ -88,7 +88,7 @@ def summarise(scope: Scope) -> Summary:
     police = scope.invitees(POLITIE)
     submitted = {org.id for org in scope.dataset.submitters(scope.current, GEMEENTE)}
     police_submitted = {org.id for org in scope.dataset.submitters(scope.current, POLITIE)}
-    current = rates(scope.dataset, scope.current, withheld=hidden_now)
+    current = scope.national_rates(scope.current)
     return Summary(
         period=scope.period, current=current,
         previous=maybe(scope.previous), year_before=maybe(scope.year_before),

@@ -9,7 +9,7 @@ from mailbot.periods import Period
 from mailbot.reports import disclosure
 from mailbot.reports.cells import Cell, Column
 from mailbot.reports.figures import Dataset, Invited, Org, regions
-from mailbot.reports.rates import GEMEENTE
+from mailbot.reports.rates import GEMEENTE, Rates, rates
 from mailbot.reports.suppress import suppress, withhold
 
 NATIONAL = "Nederland"
@@ -68,6 +68,16 @@ class Scope:
             self._withheld[(period, kind)] = disclosure.withheld(self.dataset, period, kind,
                                                                  self.threshold)
         return self._withheld[(period, kind)]
+
+    def national_rates(self, period: str) -> Rates:
+        """The national rates as published: none of a withheld total."""
+        return rates(self.dataset, period, withheld=self.withheld(period).national,
+                     guard=self.threshold)
+
+    def region_rates(self, period: str, region: str, members: list[Org]) -> Rates:
+        """A region's rates as published: small counts and withheld totals left out."""
+        return rates(self.dataset, period, members, self.threshold,
+                     self.withheld(period).region(region))
 
     def region_cell(self, period: str, region: str, key: str, value: int | None,
                     kind: str = GEMEENTE) -> Cell:

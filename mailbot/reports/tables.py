@@ -131,7 +131,7 @@ def national_rates(scope: Scope) -> Table:
         if not scope.has(period):
             rows.append((period, None, None, *(None,) * (len(RATE_COLUMNS) + 2)))
             continue
-        rates = r.rates(scope.dataset, period, withheld=scope.withheld(period).national)
+        rates = scope.national_rates(period)
         rows.append((period, rates.submitted, scope.national_cell(period, "1", rates.imposed),
                      *_rate_cells(rates, scope.national_cell(period, "8", rates.provisional)),
                      *rihg(scope, period)))
@@ -180,8 +180,7 @@ def region_rates(scope: Scope) -> Table:
         if not members:
             rows.append((region_label(region), NO_DATA, *earlier, *(None,) * len(RATE_COLUMNS)))
             continue
-        rates = r.rates(scope.dataset, scope.current, members, scope.threshold,
-                        scope.withheld(scope.current).region(region))
+        rates = scope.region_rates(scope.current, region, members)
         cell = scope.region_cell
         rows.append((region_label(region), cell(scope.current, region, "1", rates.imposed),
                      *earlier, *_rate_cells(rates, cell(scope.current, region, "8",
@@ -199,8 +198,7 @@ def region_rates(scope: Scope) -> Table:
 
 
 def _national_rates_row(scope: Scope) -> tuple[Cell, ...]:
-    rates = r.rates(scope.dataset, scope.current,
-                    withheld=scope.withheld(scope.current).national)
+    rates = scope.national_rates(scope.current)
     earlier = [scope.national_cell(p, "1", scope.dataset.total(p, r.GEMEENTE)["1"])
                if scope.has(p) else None for p in (scope.previous, scope.year_before)]
     return (NATIONAL, scope.national_cell(scope.current, "1", rates.imposed), *earlier,
@@ -221,7 +219,7 @@ def trend(scope: Scope) -> Table:
     for period in scope.dataset.periods(r.GEMEENTE):
         if Period.parse(period) > scope.period:
             continue
-        rates = r.rates(scope.dataset, period, withheld=scope.withheld(period).national)
+        rates = scope.national_rates(period)
         counts = (scope.national_cell(period, key, value) for key, value in (
             ("1", rates.imposed), ("5", rates.extended), ("4", rates.withdrawn),
             ("8", rates.provisional)))
