@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     report_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     report_threshold: int = 5  # published counts from 1 to threshold-1 are shown as "<threshold"
     report_feedback: bool = True  # each municipality that submitted gets its own comparison
+    # Below this share of invited municipalities answering, a report warns first, and a ratio
+    # over a police area is not shown (mailbot.reports.police).
+    report_min_response: float = Field(default=0.5, ge=0, le=1)
 
     require_dmarc: bool = False
     authserv_id: str = ""

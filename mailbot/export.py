@@ -2,7 +2,8 @@
 
 The long CSV format (`period,organisation,form,question,value`) is part of the external
 contract. Wide has one row per organisation and period (and revision, with history) and one
-column per question.
+column per question; the forms are kept apart: without a chosen form kind the question columns
+carry the form as a prefix (`gemeente_1`, `politie_1`), and a workbook has a sheet per form.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -26,6 +27,9 @@ LONG_HEADER = ("period", "organisation", "form", "question", "value")
 # XLSX, but not in the long CSV, whose header is the contract.
 NOTED_HEADER = (*LONG_HEADER, "note")
 HISTORY_HEADER = (*LONG_HEADER, "revision", "submitted_at", "form_version", "note")
+# The same columns for people (GEGEVENS), in Dutch, with the question's label beside its key.
+DUTCH_HISTORY_HEADER = ("Periode", "Organisatie", "Formulier", "Vraag", "Omschrijving",
+                        "Aantal", "Versie", "Ontvangen op", "Formulierversie", "Opmerking")
 WIDE_HEADER = ("period", "organisation", "code", "region", "form")
 REVISION_HEADER = ("revision", "submitted_at", "form_version")
 FORMATS = ("csv", "xlsx", "json")
@@ -69,12 +73,13 @@ def long_rows(
     return [item[-1] for item in rows]
 
 
-def wide_keys(kinds: Iterable[str]) -> list[str]:
-    """The question columns for these form kinds: the municipal keys first, no key twice."""
-    keys: list[str] = []
-    for kind in sorted(set(kinds), key=KINDS.index):
-        keys += [key for key in load_form(kind).keys if key not in keys]
-    return keys
+def wide_columns(kind: str | None) -> list[tuple[str, str, str]]:
+    """The question columns as (column name, form kind, question key). For one form kind the
+    bare keys; for every kind a prefix per form (`gemeente_1`, `politie_1`), so that the
+    police's answer 1 never lands in the municipal column 1."""
+    if kind is not None:
+        return [(key, kind, key) for key in load_form(kind).keys]
+    return [(f"{each}_{key}", each, key) for each in KINDS for key in load_form(each).keys]
 
 
 def wide_rows(session: Session, selection: Selection) -> tuple[list[str], list[Row]]:
@@ -87,16 +92,23 @@ def wide_rows(session: Session, selection: Selection) -> tuple[list[str], list[R
         if selection.history:
             head += (sub.revision, sub.created_at.isoformat(), sub.form_version)
         grouped.setdefault(head, {})[answer.question] = answer.value
-    kinds = [selection.kind] if selection.kind else {str(head[4]) for head in grouped}
-    keys = wide_keys(kinds)
-    header = [*WIDE_HEADER, *(REVISION_HEADER if selection.history else ()), *keys]
-    rows = [(*head, *(answers.get(key) for key in keys))
+    columns = wide_columns(selection.kind)
+    header = [*WIDE_HEADER, *(REVISION_HEADER if selection.history else ()),
+              *(name for name, _, _ in columns)]
+    rows = [(*head, *(answers.get(key) if kind == head[4] else None for _, kind, key in columns))
             for head, answers in sorted(grouped.items(), key=lambda item: _wide_order(item[0]))]
     return header, rows
 
 
 def _wide_order(head: Row) -> tuple[object, ...]:
     return (head[0], head[1], head[4], head[5] if len(head) > 5 else 0)
+
+
+def wide_sheets(session: Session, selection: Selection) -> list[tuple[str, list[str], list[Row]]]:
+    """A wide workbook's sheets: one per form kind (named after it) unless one kind is chosen."""
+    if selection.kind is not None:
+        return [("export", *wide_rows(session, selection))]
+    return [(kind, *wide_rows(session, replace(selection, kind=kind))) for kind in KINDS]
 
 
 def rows_for(
@@ -120,6 +132,17 @@ def to_csv(header: Iterable[str], rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
+def to_excel_csv(header: Iterable[str], rows: Iterable[Row]) -> bytes:
+    """CSV as Dutch Excel opens it by double-click: `;` between cells (its list separator, as
+    `,` is the decimal comma), UTF-8 with a byte order mark (without one Excel reads the
+    Windows code page and garbles "Súdwest-Fryslân"), CRLF line ends; no cell runs as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(tuple(map(formulas.defuse, row)) for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
 def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
     """A JSON array with one object per row; an empty answer is null."""
     objects = [dict(zip(header, row, strict=True)) for row in rows]
@@ -128,18 +151,28 @@ def to_json(header: Sequence[str], rows: Iterable[Row]) -> str:
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
     """An XLSX workbook with one sheet `export`; numbers stay numbers."""
+    return to_xlsx_sheets([("export", header, rows)])
+
+
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]) -> bytes:
+    """An XLSX workbook with a sheet per (name, header, rows); numbers stay numbers."""
     # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon,
-    # whose mail handling (GEGEVENS included) only writes CSV.
+    # whose mail handling writes no workbook this way (GEGEVENS uses mailbot.workbook).
     from mailbot.reports import xlsx
 
-    return xlsx.workbook([xlsx.Sheet("export", header, rows)])
+    return xlsx.workbook([xlsx.Sheet(name, header, rows) for name, header, rows in sheets])
 
 
 def export(session: Session, selection: Selection, format: str = "csv",
            progress: Progress | None = None) -> bytes:
     """The export in one of FORMATS, as bytes (UTF-8 for text formats); a step per row."""
-    header, rows = rows_for(session, selection, notes=format != "csv")
     progress = progress or Progress()
+    if format == "xlsx" and selection.wide and selection.kind is None:
+        sheets = wide_sheets(session, selection)
+        progress.start(sum(len(rows) for _, _, rows in sheets))
+        return to_xlsx_sheets((name, header, _counted(rows, progress))
+                              for name, header, rows in sheets)
+    header, rows = rows_for(session, selection, notes=format != "csv")
     progress.start(len(rows))
     counted = _counted(rows, progress)
     if format == "xlsx":

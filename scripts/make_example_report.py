@@ -76,6 +76,10 @@ def keep_mails(engine: Engine, out: Path) -> list[Path]:
             text = f"Onderwerp: {message['Subject']}\n\n{body.get_content()}"
             (out / name).write_text(text, encoding="utf-8")
             written.append(out / name)
+            page = message.get_body(("html",))
+            if kind == "feedback" and page is not None:  # the report's HTML is report.html
+                written.append(out / name.replace(".txt", ".html"))
+                written[-1].write_text(page.get_content(), encoding="utf-8")
     return written
 
 

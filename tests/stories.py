@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -86,3 +88,21 @@ def reply_from(sender: str, org: str = "Utrecht", secret: str = SECRET,
     """A Thunderbird reply to the template with the form filled in above the quote."""
     body = filled_form(org, secret, figures if figures is not None else FIGURES)
     return thunderbird_reply(sender, body, template_text())
+
+
+def gegevens_csv(message: Any) -> list[dict[str, str]]:
+    """The rows of a GEGEVENS reply's CSV, read as Dutch Excel reads it (`;`, UTF-8 BOM)."""
+    [part] = [p for p in message.iter_attachments() if p.get_filename() == "gegevens.csv"]
+    text = part.get_payload(decode=True).decode("utf-8")
+    assert text.startswith("\ufeff"), "without a BOM Excel reads the Windows code page"
+    return list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
+
+
+def gegevens_xlsx(message: Any) -> list[dict[str, object]]:
+    """The rows of a GEGEVENS reply's workbook, opened with openpyxl."""
+    import openpyxl
+
+    [part] = [p for p in message.iter_attachments() if p.get_filename() == "gegevens.xlsx"]
+    sheet = openpyxl.load_workbook(io.BytesIO(part.get_payload(decode=True)))["gegevens"]
+    header, *rows = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -96,9 +96,28 @@ def test_json_long_and_wide(url: str) -> None:
                        "form": "politie", "question": "1", "value": 5210, "note": None}
     wide = json.loads(cli(["--format", "json", "--wide"]))
     police = next(row for row in wide if row["form"] == "politie")
-    assert police["4"] == 201 and police["7a"] is None
+    assert police["politie_4"] == 201 and police["gemeente_7a"] is None
     utrecht = [row for row in wide if row["form"] == "gemeente"]
-    assert utrecht[0]["7a"] == 2
+    assert utrecht[0]["gemeente_7a"] == 2
+
+
+def test_wide_without_a_kind_keeps_the_forms_apart(url: str, tmp_path: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(cli(["--wide", "--period", "2025-H2"]))))
+    police = next(row for row in rows if row["form"] == "politie")
+    utrecht = next(row for row in rows if row["form"] == "gemeente")
+    assert police["politie_1"] == "5210" and police["gemeente_1"] == ""
+    assert utrecht["gemeente_1"] == "4" and utrecht["politie_1"] == ""
+    assert "1" not in rows[0]  # no bare column that means two different questions
+    out = tmp_path / "wide.xlsx"
+    cli(["--format", "xlsx", "--wide", "--out", str(out)])
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["gemeente", "politie"]
+    header, *police_rows = book["politie"].iter_rows(values_only=True)
+    assert header[5:] == load_form("politie").keys
+    assert [row[1] for row in police_rows] == ["Politie Midden-Nederland"]
+    assert police_rows[0][5:] == tuple(POLICE.values())
+    assert [row[0] for row in book["gemeente"].iter_rows(min_row=2, values_only=True)] == [
+        "2025-H1", "2025-H2"]
 
 
 def test_xlsx_needs_a_file_and_keeps_numbers(url: str, tmp_path: Path) -> None:
@@ -126,8 +145,8 @@ def test_long_and_wide_hold_the_same_figures_on_a_realistic_set(tmp_path: Path) 
         workbook = export(session, Selection(history=True), "xlsx")
     engine.dispose()
     from_long = {(r[0], r[1], r[2], r[3]): r[4] for r in long}
-    from_wide = {(r[0], r[1], r[4], key): value for r in wide
-                 for key, value in zip(header[5:], r[5:], strict=True) if value is not None}
+    from_wide = {(r[0], r[1], r[4], name.partition("_")[2]): value for r in wide
+                 for name, value in zip(header[5:], r[5:], strict=True) if value is not None}
     assert from_long == from_wide
     assert len({(r[0], r[1]) for r in long}) == len(wide) > 150
     sheet = openpyxl.load_workbook(io.BytesIO(workbook))["export"]

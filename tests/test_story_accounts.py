@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlmodel import Session, select
 
 from mailbot import db, orgs, requests
 from mailbot.bot import Bot
+from mailbot.forms import load_form
 from mailbot.models import Address, Reply, Request
 from mailbot.pipeline import run_pass
 from mailbot.schedule import tell_admins_of_requests
+from mailbot.submissions import store
 from tests.mails import simple_mail
-from tests.stories import ADMIN, FIGURES, SECRET, SEED_ANSWER, reply_from, submissions
+from tests.stories import (
+    ADMIN,
+    FIGURES,
+    SECRET,
+    SEED_ANSWER,
+    gegevens_csv,
+    gegevens_xlsx,
+    reply_from,
+    submissions,
+)
 
 UTRECHT = "huisverbod@utrecht.nl"
 
@@ -26,7 +35,7 @@ def store_figures(bot: Bot, imap_account: Any, smtp_sink: Any) -> None:
     smtp_sink.messages.clear()
 
 
-def test_gegevens_goes_only_to_the_registered_sender_with_a_csv(
+def test_gegevens_goes_only_to_the_registered_sender_with_its_files(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
     store_figures(bot, imap_account, smtp_sink)
@@ -42,10 +51,41 @@ def test_gegevens_goes_only_to_the_registered_sender_with_a_csv(
     body = sent.message.get_body(("plain",)).get_content()
     assert "== Utrecht ==" in body and "2026-H1 (versie 1" in body
     assert "vraag 1       12   Aantal opgelegde huisverboden" in body
-    [attachment] = list(sent.message.iter_attachments())
-    rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    assert {(r["question"], int(r["value"])) for r in rows} == set(FIGURES.items())
+    rows = gegevens_csv(sent.message)
+    assert {(r["Vraag"], int(r["Aantal"])) for r in rows} == set(FIGURES.items())
     assert SECRET not in sent.raw.decode()
+
+
+def test_gegevens_files_open_in_dutch_excel_with_labels(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    frisian = "Súdwest-Fryslân"
+    with db.session_scope(bot.engine) as session:
+        org = orgs.add(session, bot.clock.now(), frisian, "gemeente")
+        orgs.add_address(session, bot.clock.now(), frisian, "cijfers@sudwestfryslan.nl")
+        store(session, bot.clock.now(), org, "2026-H1", load_form("gemeente"), FIGURES,
+              sender="cijfers@sudwestfryslan.nl", person_name=None, inbound_id=None)
+    imap_account.append(simple_mail("Jan <cijfers@sudwestfryslan.nl>", "GEGEVENS"))
+
+    run_pass(bot)
+
+    [sent] = smtp_sink.wait_for(1)
+    assert [p.get_filename() for p in sent.message.iter_attachments()] == [
+        "gegevens.xlsx", "gegevens.csv"]
+    book = gegevens_xlsx(sent.message)
+    first = book[0]
+    assert first["Organisatie"] == frisian and first["Periode"] == "2026-H1"
+    assert first["Vraag"] == "1" and first["Aantal"] == 12  # a number, not text
+    assert first["Omschrijving"] == "Aantal opgelegde huisverboden"
+    assert {(r["Vraag"], r["Aantal"]) for r in book} == set(FIGURES.items())
+    rows = gegevens_csv(sent.message)
+    assert list(rows[0])[:6] == ["Periode", "Organisatie", "Formulier", "Vraag",
+                                 "Omschrijving", "Aantal"]
+    assert rows[0]["Organisatie"] == frisian
+    assert rows[0]["Omschrijving"] == "Aantal opgelegde huisverboden"
+    page = sent.message.get_body(("html",)).get_content()
+    assert "<table" in page and f">{frisian}</h2>" in page
+    assert '<td style="text-align: right; padding: 0.2rem 0.5rem;">12</td>' in page
 
 
 def test_gegevens_from_an_unregistered_address_gets_no_data(

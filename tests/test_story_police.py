@@ -3,8 +3,6 @@ corrects, asks GEGEVENS, and its figures are exported as form `politie`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +16,7 @@ from mailbot.pipeline import run_pass
 from mailbot.submissions import answers_of
 from tests.mails import simple_mail
 from tests.servers.smtp_sink import SinkMessage
-from tests.stories import SEED_ANSWER, submissions
+from tests.stories import SEED_ANSWER, gegevens_csv, submissions
 from tests.test_rounds_story import at, reply_to, tick_at
 
 UNIT = "Politie Midden-Nederland"
@@ -98,9 +96,8 @@ def test_story_police_unit_replies_corrects_and_asks_for_its_figures(
     body = gegevens.get_body(("plain",)).get_content()
     assert f"== {UNIT} ==" in body and "2026-H1 (versie 2" in body
     assert "vraag 5        4   Aantal overtredingen van het huisverbod" in body
-    [attachment] = list(gegevens.iter_attachments())
-    rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    assert {(r["form"], r["question"], r["value"]) for r in rows} == {
+    rows = gegevens_csv(gegevens)
+    assert {(r["Formulier"], r["Vraag"], r["Aantal"]) for r in rows} == {
         ("politie", key, str(value)) for key, value in {**POLICE_FIGURES, "5": 4}.items()}
 
     # The export: one row per answer, form `politie`, keys 1..5.

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from mailbot.bot import Bot
 from mailbot.forms import load_form
 from mailbot.parse import Problem, parse
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.mails import template_text, thunderbird_reply
 from tests.stories import FIGURES, SECRET
 from tests.test_story_reader_clients import assert_confirmed, stored_answers

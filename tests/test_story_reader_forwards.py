@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from mailbot.bot import Bot
 from mailbot.mail.limits import DEFAULT
 from mailbot.mail.quotes import split
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.reading import read_message
 from tests.stories import FIGURES, SECRET, submissions
 from tests.test_reader_mailers import BOT, BOT_NAME, SUBJECT, TEMPLATE, gmail_reply, part

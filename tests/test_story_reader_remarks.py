@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from mailbot.bot import Bot
 from mailbot.export import LONG_HEADER, Selection, export
 from mailbot.forms import load_form
 from mailbot.models import Answer
 from mailbot.parse import parse
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from mailbot.values import count_remark, remark_changes_count
 from tests.mails import thunderbird_reply
-from tests.stories import FIGURES, SECRET, submissions
+from tests.stories import FIGURES, SECRET, gegevens_csv, gegevens_xlsx, submissions
 from tests.test_reader_mailers import form_lines
 from tests.test_story_reader_clients import SENDER, outlook_html_only, stored_answers
 
@@ -153,9 +154,10 @@ def test_story_the_note_is_in_gegevens_the_history_and_the_json_export(
     [_, gegevens] = smtp_sink.wait_for(2)
     body = gegevens.message.get_body(("plain",)).get_content()
     assert f"(uw opmerking: {DESCRIBES})" in body
-    attached = next(gegevens.message.iter_attachments()).get_content()
-    [row] = [r for r in csv.DictReader(io.StringIO(attached)) if r["question"] == "1"]
-    assert row["note"] == DESCRIBES
+    [row] = [r for r in gegevens_csv(gegevens.message) if r["Vraag"] == "1"]
+    assert row["Opmerking"] == DESCRIBES
+    [row] = [r for r in gegevens_xlsx(gegevens.message) if r["Vraag"] == "1"]
+    assert row["Opmerking"] == DESCRIBES
     with Session(bot.engine) as session:
         plain = export(session, Selection()).decode()
         history = export(session, Selection(history=True)).decode()

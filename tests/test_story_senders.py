@@ -19,12 +19,13 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from mailbot.archive import full_raw
+from mailbot.bot import Bot
 from mailbot.classify import classify
 from mailbot.cli import app
 from mailbot.config import Settings
 from mailbot.mail.message import read
 from mailbot.models import Inbound
-from mailbot.pipeline import Bot, run_pass
+from mailbot.pipeline import run_pass
 from tests.leaks import folders_holding, holds, tables_holding
 from tests.mails import BOT
 from tests.stories import SECRET, submissions

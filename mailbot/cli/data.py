@@ -72,7 +72,9 @@ def report(
     # One bar for both: it pulses while the figures are computed, then counts the files.
     with progress.bar("Rapportage maken") as steps:
         with common.session() as session:
-            built = reports.build(session, parsed, common.now(), Settings().report_threshold)
+            settings = Settings()
+            built = reports.build(session, parsed, common.now(), settings.report_threshold,
+                                  min_response=settings.report_min_response)
         paths = reports.write(built, out, Renderer(), steps)
     for path in paths:
         common.echo(f"{path}  ({path.stat().st_size // 1024 or 1} kB)")

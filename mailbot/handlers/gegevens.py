@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass, field
 
-from mailbot import orgs
+from mailbot import orgs, workbook
 from mailbot.addresses import try_normalise
-from mailbot.export import HISTORY_HEADER, to_csv
-from mailbot.forms import load_form
+from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
+from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
@@ -23,29 +23,63 @@ def handle(ctx: Context) -> Outcome:
     if not acting:
         return login_failed(ctx, sender, "gegevens from an unregistered address")
     overviews = [_overview(ctx, org) for org in acting]
-    rows = [row for overview in overviews for row in overview["csv"]]
+    rows = [row for overview in overviews for row in overview.rows]
     rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)
-    attachment = Attachment("gegevens.csv", "text/csv", to_csv(HISTORY_HEADER, rows).encode())
+    # The figures are tables: an HTML alternative keeps them in columns in any font.
+    page = ctx.renderer.env.overlay(autoescape=True).get_template("gegevens.html.j2")
     return Outcome("processed", f"gegevens sent for {len(acting)} organisation(s)",
-                   (Draft(sender, "gegevens", rendered, (attachment,)),))
+                   (Draft(sender, "gegevens", rendered, files(rows),
+                          html=page.render(organisations=overviews)),))
 
 
-def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
-    """The current figures of one organisation, grouped per period, for template and CSV."""
-    periods: dict[str, dict[str, object]] = defaultdict(dict)
-    csv_rows = []
+def files(rows: list[Row]) -> tuple[Attachment, ...]:
+    """The overview as a workbook and as a CSV that Dutch Excel opens in columns."""
+    return (
+        Attachment("gegevens.xlsx", workbook.CONTENT_TYPE,
+                   workbook.workbook("gegevens", DUTCH_HISTORY_HEADER, rows)),
+        Attachment("gegevens.csv", "text/csv", to_excel_csv(DUTCH_HISTORY_HEADER, rows)),
+    )
+
+
+@dataclass
+class PeriodFigures:
+    """One half year's current figures of an organisation, as the mail shows them."""
+
+    revision: int
+    date: str
+    form: Form
+    answers: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # the remarks kept with answers
+
+
+@dataclass
+class Overview:
+    """An organisation's current figures per half year, and the same as rows for the files."""
+
+    name: str
+    periods: dict[str, PeriodFigures]
+    rows: list[Row]
+
+
+def _overview(ctx: Context, org: Organisation) -> Overview:
+    """The current figures of one organisation, grouped per period, for template and files."""
+    periods: dict[str, PeriodFigures] = {}
+    rows: list[Row] = []
     for sub, _, answer in sorted(current_rows(ctx.session, org=org),
                                  key=lambda r: (r[0].period, r[0].form_kind)):
         form = load_form(sub.form_kind, sub.form_version)
-        entry = periods[sub.period]
-        entry.setdefault("revision", sub.revision)
-        entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))
-        entry.setdefault("answers", {})[answer.question] = answer.value  # type: ignore[index]
-        notes = entry.setdefault("notes", {})
+        entry = periods.setdefault(sub.period, PeriodFigures(
+            sub.revision, sub.created_at.strftime("%d-%m-%Y"), form))
+        entry.form = form
+        entry.answers[answer.question] = answer.value
         if answer.note:
-            notes[answer.question] = answer.note  # type: ignore[index]
-        entry["form"] = form
-        csv_rows.append((sub.period, org.name, sub.form_kind, answer.question, answer.value,
-                         sub.revision, sub.created_at.isoformat(), sub.form_version,
-                         answer.note))
-    return {"name": org.name, "periods": dict(sorted(periods.items())), "csv": csv_rows}
+            entry.notes[answer.question] = answer.note
+        rows.append((sub.period, org.name, sub.form_kind, answer.question,
+                     _label(form, answer.question), answer.value, sub.revision,
+                     sub.created_at.isoformat(), sub.form_version, answer.note or ""))
+    return Overview(org.name, dict(sorted(periods.items())), rows)
+
+
+def _label(form: Form, key: str) -> str:
+    """The question's label as the form words it; empty for a key the form no longer has."""
+    return form.question(key).label if key in form.keys else ""

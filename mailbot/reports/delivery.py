@@ -23,10 +23,12 @@ from mailbot.periods import Period
 from mailbot.render import Rendered, Renderer
 from mailbot.reports import figures, files, html, xlsx
 from mailbot.reports.cells import Cell, Kind, dutch
-from mailbot.reports.figures import NO_REGION, Dataset, Org, in_region
-from mailbot.reports.rates import GEMEENTE, RATIOS, Rates, rates
+from mailbot.reports.figures import NO_REGION, Org, in_region
+from mailbot.reports.rates import GEMEENTE, RATIOS, rates
 from mailbot.reports.report import Report, build
-from mailbot.reports.suppress import suppress
+from mailbot.reports.scope import Scope
+
+FEEDBACK_HTML = "feedback.html.j2"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def deliver(
     key = f"report:{parsed}"
     sent = 0
     if settings.report_addresses and not milestones.reached(session, key):
-        report = build(session, parsed, now, settings.report_threshold, invited)
+        report = build(session, parsed, now, settings.report_threshold, invited,
+                       settings.report_min_response)
         draft_for = _report_drafts(report, renderer)
         for index, address in enumerate(settings.report_addresses):
             queued = outbox.queue(session, settings, now, draft_for(address), None, index,
@@ -83,8 +86,9 @@ def feedback(
     if not settings.report_feedback:
         return 0
     parsed = str(Period.parse(str(period)))
-    dataset = figures.load(session)
-    national = rates(dataset, parsed)
+    scope = Scope(figures.load(session), Period.parse(parsed), settings.report_threshold,
+                  figures.active_orgs, settings.report_min_response)
+    dataset = scope.dataset
     count = 0
     for org in dataset.submitters(parsed, GEMEENTE):
         key = f"feedback:{parsed}:{org.id}"
@@ -92,33 +96,37 @@ def feedback(
         addresses = addresses_of(session, model) if model is not None else []
         if not addresses or milestones.reached(session, key):
             continue
-        rendered = _feedback_mail(dataset, parsed, org, national, settings, renderer)
+        rendered, body = _feedback_mail(scope, org, renderer)
         for index, address in enumerate(addresses):
-            outbox.queue(session, settings, now, Draft(address, "feedback", rendered), None,
-                         index, basis=key)
+            outbox.queue(session, settings, now, Draft(address, "feedback", rendered, html=body),
+                         None, index, basis=key)
         milestones.record(session, key, now)
         count += 1
     return count
 
 
-def _feedback_mail(dataset: Dataset, period: str, org: Org, national: Rates,
-                   settings: Settings, renderer: Renderer) -> Rendered:
-    threshold = settings.report_threshold
+def _feedback_mail(scope: Scope, org: Org, renderer: Renderer) -> tuple[Rendered, str]:
+    """The municipality's own figures (exact: they are its own) beside its region's and the
+    nation's as published, so that no withheld count of a neighbour can be worked out; as
+    text and as an HTML alternative whose tables hold in any font."""
+    dataset, period = scope.dataset, scope.current
     own = rates(dataset, period, [org])
-    region = None
+    national = scope.national_rates(period)
+    region, regional = None, None
     if org.region != NO_REGION:
         members = in_region(dataset.submitters(period, GEMEENTE), org.region)
-        region = rates(dataset, period, members, threshold)
-    regional = None if region is None else suppress(region.imposed, threshold)
+        region = scope.region_rates(period, org.region, members)
+        regional = scope.region_cell(period, org.region, "1", region.imposed)
     rows: list[tuple[str, Kind, Cell, Cell, Cell]] = [
-        ("Opgelegde huisverboden", "count", own.imposed, regional, national.imposed)]
+        ("Opgelegde huisverboden", "count", own.imposed, regional,
+         scope.national_cell(period, "1", national.imposed))]
     rows += [(label, _kind(name), own.get(name), region.get(name) if region else None,
               national.get(name)) for name, label in RATIOS]
-    return renderer.mail(
-        "feedback.txt.j2", org=org, period=Period.parse(period), form=load_form(GEMEENTE),
-        answers=dataset.of(period, GEMEENTE, org) or {}, rows=rows, show=dutch,
-        threshold=threshold,
-    )
+    context = {"org": org, "period": scope.period, "form": load_form(GEMEENTE),
+               "answers": dataset.of(period, GEMEENTE, org) or {}, "rows": rows, "show": dutch,
+               "threshold": scope.threshold}
+    html_page = renderer.env.overlay(autoescape=True).get_template(FEEDBACK_HTML)
+    return renderer.mail("feedback.txt.j2", **context), html_page.render(**context)
 
 
 def _kind(name: str) -> Kind:

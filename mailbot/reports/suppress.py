@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SECONDARY = "x"
+
 
 @dataclass(frozen=True)
 class Hidden:
-    """A count withheld under the small-number rule; shown as `<5` for threshold 5."""
+    """A count withheld under the small-number rule, shown as `<5` for threshold 5; or, with
+    `secondary`, a larger total withheld because a `<5` could be worked out from it (`x`,
+    mailbot.reports.disclosure)."""
 
     threshold: int
+    secondary: bool = False
 
     def __str__(self) -> str:
-        return f"<{self.threshold}"
+        return SECONDARY if self.secondary else f"<{self.threshold}"
+
+
+def withhold(value: int | None, threshold: int) -> Hidden | None:
+    """A total withheld by secondary suppression: `<5` when it is small itself, else `x`."""
+    if value is None:
+        return None
+    return Hidden(threshold, secondary=not 0 < value < threshold)
 
 
 def suppress(value: int | None, threshold: int) -> int | Hidden | None:

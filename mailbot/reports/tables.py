@@ -6,13 +6,23 @@ small-number rule, and so does every ratio built from such counts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mailbot.forms import load_form
 from mailbot.periods import Period
 from mailbot.reports import rates as r
-from mailbot.reports.cells import Cell, Column, Table
+from mailbot.reports.cells import Cell, Column, Table, dutch
 from mailbot.reports.figures import NO_REGION, Org, in_region
-from mailbot.reports.police import unit_rows
-from mailbot.reports.scope import NATIONAL, Scope, question_columns, region_label
+from mailbot.reports.police import COVERAGE, RIHG_COLUMNS, RIHG_NOTE, rihg, unit_rows
+from mailbot.reports.scope import (
+    NATIONAL,
+    NO_DATA,
+    NO_DATA_NOTE,
+    Scope,
+    no_data,
+    question_columns,
+    region_label,
+)
 
 
 def build_all(scope: Scope) -> dict[str, Table]:
@@ -58,7 +68,8 @@ def national(scope: Scope, kind: str) -> Table:
               for p, s in zip(periods, sums, strict=True)]
     rows = [_compare_row("", "Ingezonden formulieren", counts)]
     for question in load_form(kind).questions:
-        values = [None if s is None else s[question.key] for s in sums]
+        values = [None if s is None else scope.national_cell(p, question.key, s[question.key], kind)
+                  for p, s in zip(periods, sums, strict=True)]
         rows.append(_compare_row(question.key, question.label, values))
     who = "gemeenten" if kind == r.GEMEENTE else "politie-eenheden"
     return Table(
@@ -68,13 +79,34 @@ def national(scope: Scope, kind: str) -> Table:
          Column(scope.previous), Column("Verschil", "change"), Column(scope.year_before),
          Column("Verschil jaar", "change")),
         tuple(rows),
-        f"Som van de laatste versie van elke inzending ({who}); niet afgerond.",
+        f"Som van de laatste versie van elke inzending ({who}); niet afgerond."
+        + _low_response_note(scope, kind),
     )
 
 
-def _compare_row(key: str, label: str, values: list[int | None]) -> tuple[Cell, ...]:
+def _low_response_note(scope: Scope, kind: str) -> str:
+    """The warning the report opens with, also under the national table (and so in its sheet)."""
+    invited = scope.invitees(kind)
+    if not invited:
+        return ""
+    answered = {org.id for org in scope.dataset.submitters(scope.current, kind)}
+    share = sum(org.id in answered for org in invited) / len(invited)
+    if share >= scope.min_response:
+        return ""
+    return (f" Let op: lage respons, {dutch(share, 'percent')} van de uitgenodigden zond in; "
+            "dit is de som van wie inzond, geen schatting voor heel Nederland.")
+
+
+def _compare_row(key: str, label: str, values: Sequence[Cell]) -> tuple[Cell, ...]:
     now, before, year = values
-    return (key, label, now, before, r.change(now, before), year, r.change(now, year))
+    return (key, label, now, before, _change(now, before), year, _change(now, year))
+
+
+def _change(now: Cell, before: Cell) -> float | None:
+    """The relative change, only between two published counts."""
+    if not isinstance(now, int) or not isinstance(before, int):
+        return None
+    return r.change(now, before)
 
 
 RATE_COLUMNS = (
@@ -87,8 +119,7 @@ RATE_COLUMNS = (
 )
 
 
-def _rate_cells(rates: r.Rates, hide: bool, scope: Scope) -> tuple[Cell, ...]:
-    provisional: Cell = scope.hide(rates.provisional) if hide else rates.provisional
+def _rate_cells(rates: r.Rates, provisional: Cell) -> tuple[Cell, ...]:
     return (rates.per_100k, rates.extended_per_imposed, rates.withdrawn_per_imposed,
             provisional, rates.provisional_per_imposed, rates.unfounded_per_provisional)
 
@@ -98,21 +129,19 @@ def national_rates(scope: Scope) -> Table:
     rows: list[tuple[Cell, ...]] = []
     for period in (scope.current, scope.previous, scope.year_before):
         if not scope.has(period):
-            rows.append((period, None, None, *(None,) * (len(RATE_COLUMNS) + 1)))
+            rows.append((period, None, None, *(None,) * (len(RATE_COLUMNS) + 2)))
             continue
-        rates = r.rates(scope.dataset, period)
-        police = scope.dataset.total(period, r.POLITIE)["4"] if scope.has(period, r.POLITIE) else 0
-        per_rihg = rates.imposed / police if police else None
-        rows.append((period, rates.submitted, rates.imposed, *_rate_cells(rates, False, scope),
-                     per_rihg))
+        rates = scope.national_rates(period)
+        rows.append((period, rates.submitted, scope.national_cell(period, "1", rates.imposed),
+                     *_rate_cells(rates, scope.national_cell(period, "8", rates.provisional)),
+                     *rihg(scope, period)))
     return Table(
         "kengetallen", "Kengetallen landelijk",
         (Column("Periode", "text"), Column("Ingezonden gemeenten"),
-         Column("Opgelegde huisverboden"), *RATE_COLUMNS,
-         Column("Opgelegde huisverboden per ingevuld RiHG (politie)", "ratio")),
+         Column("Opgelegde huisverboden"), *RATE_COLUMNS, *RIHG_COLUMNS),
         tuple(rows),
         "Per 100.000 inwoners: alleen gemeenten die inzonden en waarvan het inwonertal bekend "
-        "is. Per RiHG: opgelegde huisverboden (gemeenten) gedeeld door ingevulde RiHG's (politie).",
+        f"is. {RIHG_NOTE}",
     )
 
 
@@ -125,15 +154,18 @@ def by_region(scope: Scope) -> Table:
     for region in scope.regional():
         members = in_region(submitted, region)
         sums = scope.dataset.total(scope.current, r.GEMEENTE, members)
+        cells = [scope.region_cell(scope.current, region, key, sums[key]) for key in keys]
         rows.append((region_label(region), len(in_region(invited, region)), len(members),
-                     *(scope.hide(sums[key]) for key in keys)))
+                     *(cells if members else no_data(len(keys)))))
     sums = scope.dataset.total(scope.current, r.GEMEENTE, submitted)
-    rows.append((NATIONAL, len(invited), len(submitted), *(sums[key] for key in keys)))
+    rows.append((NATIONAL, len(invited), len(submitted),
+                 *(scope.national_cell(scope.current, key, sums[key]) for key in keys)))
     return Table(
         "regios", f"Per veiligheidsregio, {scope.period.dutch}",
         (Column("Regio", "text"), Column("Gemeenten"), Column("Ingezonden"),
          *question_columns(r.GEMEENTE)),
         tuple(rows),
+        NO_DATA_NOTE,
     )
 
 
@@ -142,31 +174,43 @@ def region_rates(scope: Scope) -> Table:
     submitted = scope.dataset.submitters(scope.current, r.GEMEENTE)
     rows: list[tuple[Cell, ...]] = []
     for region in scope.regional():
-        rates = r.rates(scope.dataset, scope.current, in_region(submitted, region),
-                        scope.threshold)
         earlier = [_regional_imposed(scope, period, region)
                    for period in (scope.previous, scope.year_before)]
-        rows.append((region_label(region), scope.hide(rates.imposed), *earlier,
-                     *_rate_cells(rates, True, scope)))
-    rates = r.rates(scope.dataset, scope.current)
-    earlier = [scope.dataset.total(p, r.GEMEENTE)["1"] if scope.has(p) else None
-               for p in (scope.previous, scope.year_before)]
-    rows.append((NATIONAL, rates.imposed, *earlier, *_rate_cells(rates, False, scope)))
+        members = in_region(submitted, region)
+        if not members:
+            rows.append((region_label(region), NO_DATA, *earlier, *(None,) * len(RATE_COLUMNS)))
+            continue
+        rates = scope.region_rates(scope.current, region, members)
+        cell = scope.region_cell
+        rows.append((region_label(region), cell(scope.current, region, "1", rates.imposed),
+                     *earlier, *_rate_cells(rates, cell(scope.current, region, "8",
+                                                        rates.provisional))))
+    rows.append(_national_rates_row(scope))
     return Table(
         "kengetallen_regios", f"Kengetallen per veiligheidsregio, {scope.period.dutch}",
         (Column("Regio", "text"), Column(f"Opgelegd {scope.current}"),
          Column(f"Opgelegd {scope.previous}"), Column(f"Opgelegd {scope.year_before}"),
          *RATE_COLUMNS),
         tuple(rows),
-        "Een verhouding staat er alleen als beide aantallen ervan getoond mogen worden.",
+        "Een verhouding staat er alleen als beide aantallen ervan getoond mogen worden. "
+        + NO_DATA_NOTE,
     )
 
 
+def _national_rates_row(scope: Scope) -> tuple[Cell, ...]:
+    rates = scope.national_rates(scope.current)
+    earlier = [scope.national_cell(p, "1", scope.dataset.total(p, r.GEMEENTE)["1"])
+               if scope.has(p) else None for p in (scope.previous, scope.year_before)]
+    return (NATIONAL, scope.national_cell(scope.current, "1", rates.imposed), *earlier,
+            *_rate_cells(rates, scope.national_cell(scope.current, "8", rates.provisional)))
+
+
 def _regional_imposed(scope: Scope, period: str, region: str) -> Cell:
-    if not scope.has(period):
-        return None
     members = in_region(scope.dataset.submitters(period, r.GEMEENTE), region)
-    return scope.hide(scope.dataset.total(period, r.GEMEENTE, members)["1"])
+    if not members:
+        return None
+    return scope.region_cell(period, region, "1",
+                             scope.dataset.total(period, r.GEMEENTE, members)["1"])
 
 
 def trend(scope: Scope) -> Table:
@@ -175,9 +219,12 @@ def trend(scope: Scope) -> Table:
     for period in scope.dataset.periods(r.GEMEENTE):
         if Period.parse(period) > scope.period:
             continue
-        rates = r.rates(scope.dataset, period)
-        rows.append((period, rates.submitted, rates.imposed, rates.extended, rates.withdrawn,
-                     rates.provisional, rates.per_100k, rates.extended_per_imposed))
+        rates = scope.national_rates(period)
+        counts = (scope.national_cell(period, key, value) for key, value in (
+            ("1", rates.imposed), ("5", rates.extended), ("4", rates.withdrawn),
+            ("8", rates.provisional)))
+        rows.append((period, rates.submitted, *counts, rates.per_100k,
+                     rates.extended_per_imposed))
     return Table(
         "trend", "Landelijk verloop per halfjaar",
         (Column("Periode", "text"), Column("Ingezonden gemeenten"),
@@ -194,9 +241,11 @@ def police_units(scope: Scope) -> Table:
         "politie_eenheden", f"Politie per eenheid, {scope.period.dutch}",
         (Column("Politie-eenheid", "text"), Column("Organisatie", "text"),
          *question_columns(r.POLITIE), Column("Opgelegde huisverboden (gemeenten)"),
-         Column("Huisverboden per ingevuld RiHG", "ratio")),
+         COVERAGE, Column("Huisverboden per ingevuld RiHG", "ratio")),
         tuple(unit_rows(scope)),
-        "Gemeenten horen bij de eenheid van hun veiligheidsregio.",
+        "Gemeenten horen bij de eenheid van hun veiligheidsregio. De huisverboden tellen alleen "
+        "de gemeenten die inzonden; een verhouding staat er alleen als ten minste "
+        f"{scope.min_response:.0%} van de gemeenten in het gebied inzond.".replace("%", " %"),
     )
 
 
