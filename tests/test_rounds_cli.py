@@ -117,11 +117,11 @@ def test_round_status_shows_figures_reminders_lateness_and_bounces(
 
     output = ok(["round", "status", "2026-H1"])
 
-    assert "geopend 01-07-2026 09:30 door admin" in output
-    assert "Uiterste datum: 12-08-2026. Tijden in UTC." in output
+    assert "geopend 01-07-2026 11:30 door admin" in output  # 09:30 UTC in Dutch summer time
+    assert "Uiterste datum: 12-08-2026. Tijden in Nederlandse tijd (Europe/Amsterdam)." in output
     assert "reminder:3" in output and "gepland" in output
     lines = {line.split()[0]: line.split() for line in output.splitlines() if line}
-    assert lines["Utrecht"][1:] == ["gemeente", "20-08-2026", "10:00", "1", "0", "ja", "-"]
+    assert lines["Utrecht"][1:] == ["gemeente", "20-08-2026", "12:00", "1", "0", "ja", "-"]
     assert lines["Zeist"][1:] == ["gemeente", "-", "-", "1", "-", "veiligthuis@zeist.nl"]
     assert "1 van 2 ingestuurd, 1 ontbreken." in output
 

@@ -138,7 +138,7 @@ def request_list(
         for request, org_name in rows:
             common.echo(
                 f"{request.id:>4}  {request.kind:<10} {request.state:<9} "
-                f"{request.created_at:%Y-%m-%d %H:%M}  {request.sender}  "
+                f"{common.when(request.created_at)}  {request.sender}  "
                 f"{org_name or '(geen organisatie)'}  {request.person_name or ''}".rstrip()
             )
         if not rows:

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import Session
 
-from mailbot import controls, db, orgs, outbox
+from mailbot import controls, db, localtime, orgs, outbox
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -57,6 +58,16 @@ def session() -> Iterator[Session]:
 def now() -> datetime:
     """The current time (commands run on the real clock)."""
     return SystemClock().now()
+
+
+def zone() -> ZoneInfo:
+    """The zone the admin reads times in (`MAILBOT_TIMEZONE`)."""
+    return localtime.zone_of(Settings())
+
+
+def when(moment: datetime, *, seconds: bool = False) -> str:
+    """A stored moment as the admin reads it: `06-12-2026 10:23` in the configured zone."""
+    return localtime.shown(moment, zone(), seconds=seconds)
 
 
 def flush(settings: Settings) -> None:

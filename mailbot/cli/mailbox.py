@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -16,6 +15,7 @@ from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.forms import KINDS, load_form
+from mailbot.localtime import shown, zone_name, zone_of
 from mailbot.locks import CurrentLock
 from mailbot.pipeline import Bot, run_pass
 from mailbot.render import Renderer
@@ -101,7 +101,9 @@ def status() -> None:
     settings = Settings()
     with common.session() as session:
         state = health.check(session, settings, common.now())
-    last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
+    zone = zone_of(settings)
+    last = (f"{shown(state.last_poll, zone, seconds=True)} ({zone_name(zone)})" if state.last_poll
+            else "nog nooit")
     common.echo(f"Laatste geslaagde ronde door de inbox: {last}")
     common.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
     common.echo(f"In quarantaine: {state.quarantined}")
@@ -117,10 +119,10 @@ def status() -> None:
 def _show_locks(locked: Sequence[CurrentLock], settings: Settings) -> None:
     """One line per lock, in the configured zone, with the command that lifts it."""
     common.echo(f"Geblokkeerde organisaties: {len(locked) or 'geen'}")
-    zone = ZoneInfo(settings.round_timezone)
+    zone = zone_of(settings)
     for lock in locked:
-        since, until = lock.since.astimezone(zone), lock.until.astimezone(zone)
-        common.echo(f"  {lock.org_name}: sinds {since:%d-%m-%Y %H:%M} tot {until:%d-%m-%Y %H:%M}"
+        since, until = shown(lock.since, zone), shown(lock.until, zone)
+        common.echo(f"  {lock.org_name}: sinds {since} tot {until}"
                     f", {lock.attempts} pogingen vanaf {', '.join(lock.senders) or '-'}; "
                     f"opheffen: mailbot org unlock {common.shell_word(lock.org_name)}")
 
@@ -133,14 +135,21 @@ def audit(
     Example: mailbot audit --since 2026-07-01
     """
     try:
-        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+        start = _local_start(since) if since else None
     except ValueError:
         common.fail(f"onbekende datum {since!r}; schrijf bijvoorbeeld 2026-07-01")
         raise
     with common.session() as session:
         for event, org_name in orgs.audit_trail(session, start):
-            common.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
+            common.echo(f"{common.when(event.at, seconds=True)}  {event.action:<24} "
+                        f"{event.actor:<32} "
                         f"{org_name or '-':<24} {event.detail}".rstrip())
+
+
+def _local_start(since: str) -> datetime:
+    """The moment `--since` names: a date or time on the admin's clock unless it names a zone."""
+    start = datetime.fromisoformat(since)
+    return start if start.tzinfo else start.replace(tzinfo=common.zone())
 
 
 def redact(

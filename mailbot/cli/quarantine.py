@@ -43,7 +43,7 @@ def quarantine_list(
     with common.session() as session:
         rows = health.quarantined(session, include_dismissed=all_)
     for row in rows:
-        common.echo(f"{row.id:>4}  {row.received_at:%Y-%m-%d %H:%M}  "
+        common.echo(f"{row.id:>4}  {common.when(row.received_at)}  "
                     f"{row.sender or '(geen afzender)'}  {row.target_folder or '-'}  "
                     f"{row.reason or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
@@ -68,7 +68,7 @@ def outbox_failed(
     with common.session() as session:
         rows = health.failed_replies(session, include_dismissed=all_)
     for row in rows:
-        common.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.recipient}  "
+        common.echo(f"{row.id:>4}  {common.when(row.created_at)}  {row.recipient}  "
                     f"{row.kind}  {row.last_error or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
         common.echo("Geen mislukte antwoorden.")
@@ -96,4 +96,4 @@ def _dismiss(dismiss: Dismisser, ids: list[int] | None, all_: bool) -> None:
 
 
 def _seen(dismissed_at: datetime | None) -> str:
-    return f"  (afgehandeld {dismissed_at:%Y-%m-%d %H:%M})" if dismissed_at else ""
+    return f"  (afgehandeld {common.when(dismissed_at)})" if dismissed_at else ""

@@ -10,6 +10,7 @@ import typer
 from mailbot import progress, rounds
 from mailbot.cli import common
 from mailbot.config import Settings
+from mailbot.localtime import zone_name
 from mailbot.periods import Period
 from mailbot.render import Renderer
 
@@ -113,12 +114,13 @@ def _echo_header(view: rounds.RoundView) -> None:
     else:
         common.echo(f"Ronde {period} ({period.dutch}): geopend {_when(view.round.opened_at)} "
                     f"door {view.round.opened_by}.")
-    common.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. Tijden in UTC.")
+    common.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. "
+                f"Tijden in {zone_name(common.zone())}.")
     for step in view.steps:
         state = f"gedaan {_when(step.done.at)} ({step.done.detail})" if step.done else "gepland"
         common.echo(f"  {step.name:<13} {_when(step.at)}  {state}")
 
 
 def _when(moment: datetime) -> str:
-    """A moment as the admin reads it (UTC, as everywhere in the CLI)."""
-    return f"{moment:%d-%m-%Y %H:%M}"
+    """A moment as the admin reads it, on the clock of the configured zone."""
+    return common.when(moment)

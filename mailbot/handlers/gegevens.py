@@ -9,6 +9,7 @@ from mailbot.addresses import try_normalise
 from mailbot.export import HISTORY_HEADER, to_csv
 from mailbot.forms import load_form
 from mailbot.handlers.refusal import login_failed
+from mailbot.localtime import shown_day, zone_of
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 from mailbot.submissions import current_rows
@@ -39,7 +40,7 @@ def _overview(ctx: Context, org: Organisation) -> dict[str, object]:
         form = load_form(sub.form_kind, sub.form_version)
         entry = periods[sub.period]
         entry.setdefault("revision", sub.revision)
-        entry.setdefault("date", sub.created_at.strftime("%d-%m-%Y"))
+        entry.setdefault("date", shown_day(sub.created_at, zone_of(ctx.settings)))
         entry.setdefault("answers", {})[answer.question] = answer.value  # type: ignore[index]
         entry["form"] = form
         csv_rows.append((sub.period, org.name, sub.form_kind, answer.question, answer.value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from mailbot import milestones, orgs, outbox
 from mailbot.compose import reply_message_id
 from mailbot.config import Settings
 from mailbot.forms import load_form
+from mailbot.localtime import DUTCH, zone_of
 from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
 from mailbot.outcome import Draft
 from mailbot.periods import Period
@@ -39,9 +41,9 @@ def milestone_key(period: Period, step: str) -> str:
     return f"round:{period}:{step}"
 
 
-def require_ended(period: Period, now: datetime) -> None:
+def require_ended(period: Period, now: datetime, zone: ZoneInfo = DUTCH) -> None:
     """An AdminError unless the half year is over (figures about it cannot be sent before)."""
-    if not period.has_ended(now):
+    if not period.has_ended(now, zone):
         raise orgs.AdminError(f"De periode {period} is nog niet voorbij")
 
 
@@ -120,7 +122,7 @@ def open_round(
     Run again, it invites only organisations and addresses added since. A progress step per
     organisation.
     """
-    require_ended(period, now)
+    require_ended(period, now, zone_of(settings))
     round_ = session.get(Round, str(period))
     if round_ is None:
         milestones.record(session, milestone_key(period, "open"), now, opened_by)
