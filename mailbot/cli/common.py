@@ -1,4 +1,5 @@
-"""What every command needs: the database session, the clock, failing with exit code 1."""
+"""What every command needs: the database session, the clock, failing with exit code 1 (the
+admin's mistake) or 2 (a database that cannot be used)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from mailbot import controls, db, localtime, orgs, outbox
+from mailbot import controls, db, localtime, orgs, outbox, readiness
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -42,15 +45,56 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+UNUSABLE = 2  # the exit code of a command whose database cannot be used
+
+_UNUSABLE = {
+    "missing": "de database {detail} bestaat niet; maak hem aan met: mailbot init",
+    "empty": "de database is nog niet ingericht; richt hem in met: mailbot init",
+    "behind": "de database hoort bij een oudere versie van mailbot; werk hem bij met: "
+              "mailbot init",
+    "ahead": "de database hoort bij een nieuwere versie van mailbot dan deze; installeer die",
+    "unreachable": "de database is niet bereikbaar ({detail})",
+}
+
+
+def unusable(found: readiness.Readiness) -> str:
+    """What the admin must hear about a database that cannot be used, in one Dutch line."""
+    return _UNUSABLE[found.state].format(detail=found.detail)
+
+
+def unreachable(error: OperationalError) -> str:
+    """The line for a database lost while a command ran, or that `init` could not reach."""
+    return _UNUSABLE["unreachable"].format(detail=readiness.reason(error))
+
+
+def fail_unusable(line: str, *, to_monitor: bool = False) -> NoReturn:
+    """Say why the database cannot be used and exit with code 2; for a monitor (`status`) on
+    standard output, where it reads the state, else as an error."""
+    echo(f"AANDACHT: {line}" if to_monitor else f"Fout: {line}", err=not to_monitor)
+    raise typer.Exit(UNUSABLE)
+
+
+def ready_engine(*, to_monitor: bool = False) -> Engine:
+    """An engine on the configured database once it is there, initialised and reachable."""
+    url = Settings().database_url
+    found = readiness.check(url)
+    if not found.ready:
+        fail_unusable(unusable(found), to_monitor=to_monitor)
+    return db.make_engine(url)
+
+
 @contextmanager
-def session() -> Iterator[Session]:
-    """A committed-on-success session on the configured database; admin errors exit 1."""
-    engine = db.make_engine(Settings().database_url)
+def session(*, to_monitor: bool = False) -> Iterator[Session]:
+    """A committed-on-success session on the configured database; admin errors exit 1, a
+    database that cannot be used (or is lost halfway) exits 2."""
+    engine = ready_engine(to_monitor=to_monitor)
     try:
         with db.session_scope(engine) as opened:
             yield opened
     except (orgs.AdminError, AddressError) as exc:
         fail(str(exc))
+    except OperationalError as error:
+        fail_unusable(unreachable(error), to_monitor=to_monitor)
     finally:
         engine.dispose()
 
@@ -118,3 +162,5 @@ def configure_logging(stream: TextIO) -> None:
     handler.setFormatter(EscapingFormatter(f"{stamp}%(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+    # Alembic tells of every connection it looks at ("Context impl SQLiteImpl."): not news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
 
 from mailbot import db, health, orgs, outbox, redaction, rounds
 from mailbot.cli import common
@@ -36,9 +38,14 @@ def init() -> None:
     """
     settings = Settings()
     engine = db.make_engine(settings.database_url)
-    db.init(engine)
-    engine.dispose()
-    common.echo(f"Database bijgewerkt: {settings.database_url}")
+    try:
+        db.init(engine)
+    except OperationalError as error:
+        common.fail_unusable(common.unreachable(error))
+    finally:
+        engine.dispose()
+    shown_url = make_url(settings.database_url).render_as_string(hide_password=True)
+    common.echo(f"Database bijgewerkt: {shown_url}")
 
 
 def template(
@@ -70,12 +77,15 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     common.configure_logging(sys.stdout)
     settings = Settings()
     engine = db.make_engine(settings.database_url)
-    db.init(engine)
+    try:
+        db.init(engine)
+    except OperationalError as error:
+        engine.dispose()
+        common.fail_unusable(common.unreachable(error))
     bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
     try:
         if once:
-            for step in rounds.tick(bot):
-                common.echo(step)
+            rounds.tick(bot)  # it logs each step it did
             report = run_pass(bot)
             tell_admins_of_requests(bot)  # requests this pass recorded, when a digest is due
             sent = report.sent + outbox.flush(engine, settings, bot.clock.now()).sent
@@ -99,7 +109,7 @@ def status() -> None:
     Example: mailbot status || echo "look at mailbot"
     """
     settings = Settings()
-    with common.session() as session:
+    with common.session(to_monitor=True) as session:
         state = health.check(session, settings, common.now())
     zone = zone_of(settings)
     last = (f"{shown(state.last_poll, zone, seconds=True)} ({zone_name(zone)})" if state.last_poll
@@ -163,7 +173,7 @@ def redact(
     Example: mailbot redact --dry-run
     """
     settings = Settings()
-    engine = db.make_engine(settings.database_url)
+    engine = common.ready_engine()
     reader = Reader()
     verb = "te maskeren" if dry_run else "gemaskeerd"
     try:
