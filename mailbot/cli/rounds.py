@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from mailbot import progress, rounds
+from mailbot import progress, rounds, workdays
 from mailbot.cli import common
 from mailbot.config import Settings
-from mailbot.localtime import zone_name
+from mailbot.localtime import zone_name, zone_of
+from mailbot.models import Round
 from mailbot.periods import Period
 from mailbot.render import Renderer
+from mailbot.workdays import SATURDAY
 
 round_app = common.group("Half-year rounds: invitations, reminders, who is missing.")
 
@@ -35,18 +39,20 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
     Example: mailbot round open 2026-H1 --dry-run
     """
     settings, parsed = Settings(), common.period(period)
+    now = common.now()
     with common.session() as session:
         if dry_run:
-            rounds.require_ended(parsed, common.now())
-            plan = rounds.uninvited(session, parsed)
-            _echo_plan("uitnodiging", plan)
-            common.echo("Niets verstuurd (--dry-run).")
+            rounds.require_ended(parsed, now, zone_of(settings))
+            _echo_opening(session, settings, parsed, now)
+            _echo_summary(INVITATIONS, rounds.uninvited(session, parsed), dry_run=True)
+            _echo_working_day(settings, now, dry_run=True)
             return
         with progress.bar("Uitnodigingen klaarzetten") as steps:
-            round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
-                                                parsed, "admin", steps)
-    _echo_plan("uitnodiging", invited)
+            round_, invited = rounds.open_round(session, settings, Renderer(), now, parsed,
+                                                "admin", steps)
     common.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
+    _echo_summary(INVITATIONS, invited, dry_run=False)
+    _echo_working_day(settings, now, dry_run=False)
     with progress.bar("Uitnodigingen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)
 
@@ -86,25 +92,68 @@ def round_remind(period: str, dry_run: DryRun = False) -> None:
     now = common.now()
     with common.session() as session:
         round_ = rounds.require_round(session, parsed)
+        step = f"manual:{rounds.local_day(settings, now)}"  # one manual reminder a day
         if dry_run:
-            _echo_plan("herinnering", rounds.missing(session, parsed))
-            common.echo("Niets verstuurd (--dry-run).")
+            plan = rounds.reminder_plan(session, settings, round_, step)
+            _echo_summary(REMINDERS, plan, dry_run=True)
+            _echo_working_day(settings, now, dry_run=True)
             return
-        step = f"manual:{rounds.local_day(settings, now)}"
         with progress.bar("Herinneringen klaarzetten") as steps:
             reminded = rounds.remind(session, settings, Renderer(), now, round_, step, steps)
-    _echo_plan("herinnering", reminded)
+    _echo_summary(REMINDERS, reminded, dry_run=False)
+    _echo_working_day(settings, now, dry_run=False)
     with progress.bar("Herinneringen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)
 
 
-def _echo_plan(what: str, plan: list[rounds.Addressed]) -> None:
-    """One line per organisation: what it gets (or would get) at which addresses."""
-    for item in plan:
-        to = ", ".join(item.addresses) or "niets (al verstuurd, of geen geregistreerd e-mailadres)"
-        common.echo(f"{what} {item.org.name} ({item.org.kind}): {to}")
-    if not plan:
-        common.echo(f"Geen organisaties voor een {what}.")
+@dataclass(frozen=True)
+class Wording:
+    """How the summary of one kind of round mail is worded."""
+
+    mails: str  # "Uitnodigingen"
+    had: str  # said of organisations whose every address had this mail already
+
+
+INVITATIONS = Wording("Uitnodigingen", "al eerder uitgenodigd")
+REMINDERS = Wording("Herinneringen", "vandaag al herinnerd")
+
+
+def _echo_summary(wording: Wording, plan: list[rounds.Addressed], *, dry_run: bool) -> None:
+    """How many mails to how many organisations, and by name only the organisations that no
+    mail can reach: with hundreds of municipalities a line each would hide them."""
+    reached = [item for item in plan if item.addresses]
+    mails = sum(len(item.addresses) for item in reached)
+    verb = "zouden gaan (--dry-run: niets verstuurd)" if dry_run else "klaargezet"
+    common.echo(f"{wording.mails}: {mails} e-mail(s) aan {len(reached)} organisatie(s) {verb}.")
+    had = sum(1 for item in plan if item.registered and not item.addresses)
+    if had:
+        common.echo(f"Geen e-mail: {had} organisatie(s) {wording.had}.")
+    unreachable = [item.org for item in plan if not item.registered]
+    if unreachable:
+        common.echo(f"Zonder geregistreerd e-mailadres, geen e-mail: {len(unreachable)} "
+                    "organisatie(s) (mailbot address add NAAM ADRES):")
+        for org in unreachable:
+            common.echo(f"  {org.name} ({org.kind})")
+
+
+def _echo_opening(session: Session, settings: Settings, period: Period, now: datetime) -> None:
+    """For a dry run: the deadline the round would get, or the one it has."""
+    round_ = session.get(Round, str(period))
+    if round_ is not None:
+        common.echo(f"Ronde {period} is al open; uiterste datum {round_.deadline:%d-%m-%Y}.")
+        return
+    deadline = rounds.deadline_for(settings, period, rounds.local_day(settings, now))
+    common.echo(f"Ronde {period} zou nu openen; uiterste datum {deadline:%d-%m-%Y}.")
+
+
+def _echo_working_day(settings: Settings, now: datetime, *, dry_run: bool) -> None:
+    """Round mail by hand goes when the admin says, but not unnoticed on a day off."""
+    today = rounds.local_day(settings, now)
+    if workdays.is_working_day(today):
+        return
+    name = workdays.holiday(today) or ("zaterdag" if today.weekday() == SATURDAY else "zondag")
+    common.echo(f"Let op: vandaag is geen werkdag ({name}); de e-mails "
+                f"{'zouden toch nu gaan' if dry_run else 'gaan toch nu'}.")
 
 
 def _echo_header(view: rounds.RoundView) -> None:
