@@ -32,9 +32,9 @@ def register(app: typer.Typer) -> None:
 
 
 def init() -> None:
-    """Create or upgrade the database; safe to run again.
+    """Maak de database aan of werk hem bij; veilig om vaker uit te voeren.
 
-    Example: mailbot init
+    Voorbeeld: mailbot init
     """
     settings = Settings()
     engine = db.make_engine(settings.database_url)
@@ -49,13 +49,13 @@ def init() -> None:
 
 
 def template(
-    kind: Annotated[str, typer.Option(help="gemeente or politie")] = "gemeente",
-    period: Annotated[str | None, typer.Option(help="e.g. 2026-H1")] = None,
-    org: Annotated[str, typer.Option(help="fill in the organisation's name")] = "",
+    kind: Annotated[str, typer.Option(help="gemeente of politie")] = "gemeente",
+    period: Annotated[str | None, typer.Option(help="bijvoorbeeld 2026-H1")] = None,
+    org: Annotated[str, typer.Option(help="vul de naam van de organisatie in")] = "",
 ) -> None:
-    """Print the blank template mail.
+    """Toon de lege formulier-e-mail.
 
-    Example: mailbot template --kind gemeente --period 2026-H1
+    Voorbeeld: mailbot template --kind gemeente --period 2026-H1
     """
     if kind not in KINDS:
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
@@ -68,11 +68,14 @@ def template(
     typer.echo(f"Onderwerp: {mail.subject}\n\n{mail.body}", nl=False)
 
 
-def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
-    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, the admins'
-    digest of requests when due, outbox).
+def run(
+    once: Annotated[bool, typer.Option(help="één volledige ronde, daarna stoppen")] = False,
+) -> None:
+    """Laat de bot draaien: als daemon, of met --once één ronde (de stappen van een
+    halfjaarronde die aan de beurt zijn, de inbox, het overzicht van aanvragen voor de beheerders
+    als het tijd is, de uitgaande post).
 
-    Example: mailbot run --once
+    Voorbeeld: mailbot run --once
     """
     common.configure_logging(sys.stdout)
     settings = Settings()
@@ -100,13 +103,15 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
 
 
 def status() -> None:
-    """Show the bot's health; exit code 1 when an operator is needed (for monitors).
+    """Toon hoe het met de bot gaat; exitcode 1 als een beheerder iets moet doen, 2 als de
+    database niet te gebruiken is (voor monitoring).
 
-    Quarantined mail and failed replies count until an admin dismisses them
-    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Locked organisations are listed
-    with the registered addresses whose wrong secrets locked them (`mailbot org unlock`).
+    E-mail in quarantaine en mislukte antwoorden tellen tot een beheerder ze afhandelt
+    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Geblokkeerde organisaties staan
+    erbij met de geregistreerde adressen waarvan de onjuiste wachtwoorden kwamen
+    (`mailbot org unlock`).
 
-    Example: mailbot status || echo "look at mailbot"
+    Voorbeeld: mailbot status || echo "kijk naar mailbot"
     """
     settings = Settings()
     with common.session(to_monitor=True) as session:
@@ -138,11 +143,12 @@ def _show_locks(locked: Sequence[CurrentLock], settings: Settings) -> None:
 
 
 def audit(
-    since: Annotated[str | None, typer.Option(help="from this date on, e.g. 2026-07-01")] = None,
+    since: Annotated[str | None, typer.Option(help="vanaf deze datum, bv. 2026-07-01")] = None,
 ) -> None:
-    """List admin actions, secret changes, requests, refused logins and lockouts.
+    """Toon de handelingen van beheerders, gewijzigde wachtwoorden, aanvragen, geweigerde
+    aanmeldingen en blokkades.
 
-    Example: mailbot audit --since 2026-07-01
+    Voorbeeld: mailbot audit --since 2026-07-01
     """
     try:
         start = _local_start(since) if since else None
@@ -163,14 +169,14 @@ def _local_start(since: str) -> datetime:
 
 
 def redact(
-    dry_run: Annotated[bool, typer.Option(help="count what would be masked only")] = False,
-    folders: Annotated[bool, typer.Option(help="the mailbox folders too")] = True,
+    dry_run: Annotated[bool, typer.Option(help="alleen tellen wat gemaskeerd zou worden")] = False,
+    folders: Annotated[bool, typer.Option(help="ook de mappen van de mailbox")] = True,
 ) -> None:
-    """Mask the typed secrets in mail kept before every encoding was masked: the archive, and
-    the folders Verwerkt, Geweigerd and Quarantaine (each mail there replaced by its masked
-    copy). Safe to run again.
+    """Maskeer de getypte wachtwoorden in e-mail die bewaard is voordat elke codering werd
+    gemaskeerd: het archief en de mappen Verwerkt, Geweigerd en Quarantaine (elke e-mail daar
+    vervangen door de gemaskeerde kopie). Veilig om vaker uit te voeren.
 
-    Example: mailbot redact --dry-run
+    Voorbeeld: mailbot redact --dry-run
     """
     settings = Settings()
     engine = common.ready_engine()
@@ -197,13 +203,13 @@ def _redacted(where: str, done: redaction.Redacted, verb: str) -> str:
 
 
 def demo(
-    directory: Annotated[Path, typer.Option(help="where the demo database goes")] = Path(
+    directory: Annotated[Path, typer.Option(help="waar de database van de demo komt")] = Path(
         "mailbot-demo"
     ),
 ) -> None:
-    """Run a complete round trip on this machine: mail server, municipality, reply, confirmation.
+    """Speel een hele ronde na op deze machine: mailserver, gemeente, antwoord, bevestiging.
 
-    Example: mailbot demo
+    Voorbeeld: mailbot demo
     """
     from mailbot.demo import roundtrip
 

@@ -18,9 +18,9 @@ from mailbot.periods import Period
 from mailbot.render import Renderer
 from mailbot.workdays import SATURDAY
 
-round_app = common.group("Half-year rounds: invitations, reminders, who is missing.")
+round_app = common.group("Halfjaarrondes: uitnodigingen, herinneringen, wie ontbreekt.")
 
-DryRun = Annotated[bool, typer.Option("--dry-run", help="show who would get what; send nothing")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="toon wat er zou gaan; verstuur niets")]
 
 
 def register(app: typer.Typer) -> None:
@@ -32,11 +32,13 @@ def register(app: typer.Typer) -> None:
 
 
 def round_open(period: str, dry_run: DryRun = False) -> None:
-    """Open a round: mail every active organisation its form for the period, at each address.
+    """Open een ronde: mail elke actieve organisatie haar formulier voor de periode, op elk
+    adres.
 
-    The daemon does this by itself on the opening day; run again, it invites only new addresses.
+    De daemon doet dit zelf op de openingsdag; nog eens uitgevoerd nodigt het alleen nieuwe
+    adressen uit.
 
-    Example: mailbot round open 2026-H1 --dry-run
+    Voorbeeld: mailbot round open 2026-H1 --dry-run
     """
     settings, parsed = Settings(), common.period(period)
     now = common.now()
@@ -58,9 +60,10 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
 
 
 def round_status(period: str) -> None:
-    """Show a round: its steps, and per organisation its figures, reminders and bounces.
+    """Toon een ronde: haar stappen, en per organisatie de cijfers, herinneringen en
+    onbestelbare adressen.
 
-    Example: mailbot round status 2026-H1
+    Voorbeeld: mailbot round status 2026-H1
     """
     settings, parsed = Settings(), common.period(period)
     with common.session() as session:
@@ -82,11 +85,11 @@ def round_status(period: str) -> None:
 
 
 def round_remind(period: str, dry_run: DryRun = False) -> None:
-    """Remind every organisation without figures for the period, now (at most once a day).
+    """Herinner nu elke organisatie zonder cijfers voor de periode (hoogstens één keer per dag).
 
-    The daemon sends the scheduled reminders by itself; this one comes on top of them.
+    De daemon verstuurt de geplande herinneringen zelf; deze komt daar bovenop.
 
-    Example: mailbot round remind 2026-H1 --dry-run
+    Voorbeeld: mailbot round remind 2026-H1 --dry-run
     """
     settings, parsed = Settings(), common.period(period)
     now = common.now()
