@@ -3,6 +3,8 @@ normal run prints what mailbot did, not what its libraries did."""
 
 from __future__ import annotations
 
+import io
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from alembic import command
 from typer.testing import CliRunner
 
 from mailbot import db
-from mailbot.cli import app
+from mailbot.cli import app, common
 from mailbot.pipeline import Bot
 from tests.test_story_daemon import daemon_env
 
@@ -120,3 +122,26 @@ def test_a_normal_run_prints_no_library_logging(bot: Bot, imap_account: Any) -> 
     # The round job's news, said once: in the first run, not echoed again, not in the second.
     assert first.count("round 2026-H1 not opened") == 1, first
     assert "not opened" not in second
+
+
+def test_a_warning_that_repeats_is_said_once_until_something_else_is_said() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(common.SaidOnce())
+    outbox_log, other = logging.getLogger("test.outbox"), logging.getLogger("test.other")
+    for log in (outbox_log, other):
+        log.addHandler(handler)
+        log.propagate = False
+    try:
+        for attempt in range(3):
+            outbox_log.warning("smtp unavailable, replies wait: %s", f"refused {attempt}")
+            other.warning("something else, elsewhere")
+        outbox_log.warning("sent %d", 4)
+        outbox_log.warning("smtp unavailable, replies wait: %s", "refused again")
+    finally:
+        for log in (outbox_log, other):
+            log.removeHandler(handler)
+
+    assert stream.getvalue().splitlines() == [
+        "smtp unavailable, replies wait: refused 0", "something else, elsewhere", "sent 4",
+        "smtp unavailable, replies wait: refused again"]

@@ -146,6 +146,21 @@ class EscapingFormatter(logging.Formatter):
         return _escape_lines(super().formatStack(stack_info))
 
 
+class SaidOnce(logging.Filter):
+    """A warning that repeats is said once: the same warning from the same logger is dropped
+    until that logger says something else (SMTP down for an hour is one line, not one per
+    outbox pass; when it is back and fails again, that is said again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, object] = {}  # per logger: the template of its last line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        repeated = record.levelno == logging.WARNING and self._last.get(record.name) == record.msg
+        self._last[record.name] = record.msg
+        return not repeated
+
+
 def _escape_lines(text: str) -> str:
     return "\n".join(controls.escape(line) for line in text.split("\n"))
 
@@ -160,6 +175,7 @@ def configure_logging(stream: TextIO) -> None:
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
     handler = logging.StreamHandler(stream)
     handler.setFormatter(EscapingFormatter(f"{stamp}%(levelname)s %(name)s %(message)s"))
+    handler.addFilter(SaidOnce())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     # Alembic tells of every connection it looks at ("Context impl SQLiteImpl."): not news.
