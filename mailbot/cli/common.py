@@ -171,12 +171,14 @@ def shell_word(text: str) -> str:
 
 
 def configure_logging(stream: TextIO) -> None:
-    """Plain lines on one stream; under systemd, journald adds the time itself."""
+    """Plain lines on one stream; under systemd, journald adds the time itself.
+
+    mailbot says what it did (INFO); a library only what went wrong (WARNING and up): Alembic
+    tells of every connection it looks at, APScheduler of every job it runs, aiosmtpd of every
+    SMTP command, and none of that is news on a normal run."""
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
     handler = logging.StreamHandler(stream)
     handler.setFormatter(EscapingFormatter(f"{stamp}%(levelname)s %(name)s %(message)s"))
     handler.addFilter(SaidOnce())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
-    # Alembic tells of every connection it looks at ("Context impl SQLiteImpl."): not news.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.getLogger("mailbot").setLevel(logging.INFO)
