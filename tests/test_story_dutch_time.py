@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mailbot.cli import app
+from mailbot.config import Settings
 from mailbot.pipeline import Bot, run_pass
 from tests.mails import filled_form, template_text, thunderbird_reply
 from tests.stories import FIGURES, SECRET, reply_from, submissions
@@ -101,3 +102,20 @@ def test_status_names_the_zone_of_the_last_pass(
 
     assert ("Laatste geslaagde ronde door de inbox: 06-07-2026 12:00:00 "
             "(Nederlandse tijd (Europe/Amsterdam))") in result.output
+
+
+def test_the_zone_is_one_setting_and_the_older_round_zone_still_sets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAILBOT_CONFIG", "/nonexistent/mailbot.toml")
+    assert (Settings().timezone, Settings().round_timezone) == ("Europe/Amsterdam",) * 2
+
+    monkeypatch.setenv("MAILBOT_ROUND_TIMEZONE", "America/Kralendijk")
+    assert Settings().timezone == "America/Kralendijk"  # a configuration from before
+
+    monkeypatch.setenv("MAILBOT_TIMEZONE", "Europe/Amsterdam")
+    assert (Settings().timezone, Settings().round_timezone) == (
+        "Europe/Amsterdam", "America/Kralendijk")
+
+    with pytest.raises(ValueError, match="unknown time zone"):
+        Settings(timezone="Europe/Nergens")  # type: ignore[arg-type]
