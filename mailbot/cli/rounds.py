@@ -20,6 +20,8 @@ from mailbot.workdays import SATURDAY
 
 round_app = common.group("Halfjaarrondes: uitnodigingen, herinneringen, wie ontbreekt.")
 
+PeriodArgument = Annotated[str, typer.Argument(metavar="PERIODE",
+                                               help="het halfjaar, bv. 2026-H1")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="toon wat er zou gaan; verstuur niets")]
 
 
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(round_app, name="round")
 
 
-def round_open(period: str, dry_run: DryRun = False) -> None:
+def round_open(period: PeriodArgument, dry_run: DryRun = False) -> None:
     """Open een ronde: mail elke actieve organisatie haar formulier voor de periode, op elk
     adres.
 
@@ -59,7 +61,7 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
         common.flush(settings)
 
 
-def round_status(period: str) -> None:
+def round_status(period: PeriodArgument) -> None:
     """Toon een ronde: haar stappen, en per organisatie de cijfers, herinneringen en
     onbestelbare adressen.
 
@@ -84,7 +86,7 @@ def round_status(period: str) -> None:
                 f"{missing} ontbreken.")
 
 
-def round_remind(period: str, dry_run: DryRun = False) -> None:
+def round_remind(period: PeriodArgument, dry_run: DryRun = False) -> None:
     """Herinner nu elke organisatie zonder cijfers voor de periode (hoogstens één keer per dag).
 
     De daemon verstuurt de geplande herinneringen zelf; deze komt daar bovenop.
