@@ -76,12 +76,12 @@ def has_submitted(session: Session, org: Organisation, period: Period) -> bool:
 
 def missing(session: Session, period: Period) -> list[Addressed]:
     """Active organisations without figures for the period, as of now, with their addresses."""
-    return [
-        Addressed(org, registered, registered)
-        for org in active(session)
-        if not has_submitted(session, org, period)
-        for registered in (tuple(orgs.addresses_of(session, org)),)
-    ]
+    absent = [org for org in active(session) if not has_submitted(session, org, period)]
+    planned = []
+    for org in absent:
+        registered = tuple(orgs.addresses_of(session, org))
+        planned.append(Addressed(org, registered, registered))
+    return planned
 
 
 def uninvited(session: Session, period: Period) -> list[Addressed]:
