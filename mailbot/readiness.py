@@ -14,10 +14,12 @@ from typing import Literal
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from mailbot import db
+
+CONNECT_SECONDS = 10
 
 State = Literal["ready", "missing", "empty", "behind", "ahead", "unreachable"]
 
@@ -50,13 +52,22 @@ def check(url: str) -> Readiness:
     path = sqlite_file(url)
     if path is not None and not path.exists():
         return Readiness("missing", str(path))
-    engine = db.make_engine(url)
+    engine = _engine(url)
     try:
         return _schema(engine)
     except DBAPIError as error:
         return Readiness("unreachable", reason(error))
     finally:
         engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    """An engine that gives up on a server that does not answer within CONNECT_SECONDS, so a
+    monitor's `mailbot status` is not left waiting on a host that drops its packets."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, connect_args={"connect_timeout": CONNECT_SECONDS},
+                             hide_parameters=True)
+    return db.make_engine(url)
 
 
 def reason(error: DBAPIError) -> str:
