@@ -107,8 +107,8 @@ _POLICY = _Compat32()
 
 def _plain(body: str, headers: list[tuple[str, str]]) -> Message:
     too_long = any(len(line.encode()) > LONGEST_LINE for line in body.splitlines())
-    # MIMEText takes a Charset as its charset (documented); its type information says str.
     charset = _UTF8_QP if too_long else _UTF8
+    # MIMEText takes a Charset as its charset (documented); its type information says str.
     message = MIMEText(body, "plain", charset, policy=_POLICY)  # type: ignore[arg-type]
     del message["MIME-Version"]  # put back after the addressing headers, where clients expect it
     for name, value in headers:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -101,6 +102,11 @@ class Settings(BaseSettings):
     read_max_headers: int = 500
     read_max_form_lines: int = 2000
 
+    # The zone every time a person reads is shown in, and the calendar periods, deadlines and
+    # working days are counted on (mailbot.localtime). `round_timezone` is its older name for
+    # the rounds: set alone, it stands for both.
+    timezone: str = "Europe/Amsterdam"
+
     # Half-year rounds (mailbot/rounds): dates are Dutch working days in round_timezone.
     round_auto: bool = True  # the daemon opens rounds and sends reminders by itself
     round_open_days: int = 0  # days after the half year ends; 0 is the 1st of the next month
@@ -116,6 +122,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("timezone", "round_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @model_validator(mode="after")
+    def _one_zone(self) -> Settings:
+        """Either zone setting given alone sets the other: one zone unless both are set."""
+        given = self.model_fields_set
+        if "timezone" in given and "round_timezone" not in given:
+            self.round_timezone = self.timezone
+        elif "round_timezone" in given and "timezone" not in given:
+            self.timezone = self.round_timezone
+        return self
 
     @field_validator("round_reminder_days", mode="before")
     @classmethod

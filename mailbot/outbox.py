@@ -32,6 +32,7 @@ from mailbot.clock import Clock, RunningClock
 from mailbot.compose import clean, compose, reply_message_id
 from mailbot.config import Settings
 from mailbot.db import full_row, insert_values, table
+from mailbot.localtime import shown, zone_of
 from mailbot.models import Inbound, Milestone, Reply
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -364,7 +365,7 @@ def _tell_admins(engine: Engine | Connection, settings: Settings, now: datetime)
                 rendered = Renderer().mail(f"{NOTICE}.txt.j2", failures=[
                     {"recipient": r.recipient, "subject": r.subject, "kind": r.kind,
                      "error": r.last_error or "", "attempts": r.attempts,
-                     "created_at": r.created_at.strftime("%d-%m-%Y %H:%M")} for r in failures
+                     "created_at": shown(r.created_at, zone_of(settings))} for r in failures
                 ])
                 basis = f"{NOTICE}:{','.join(str(r.id) for r in failures)}"
                 for index, address in enumerate(settings.admin_addresses):

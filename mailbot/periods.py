@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.localtime import DUTCH, local_day
 
 _CANONICAL = re.compile(r"^(\d{4})-H([12])$")
 
@@ -52,11 +55,12 @@ class Period:
     def next(self) -> Period:
         return Period(self.year, 2) if self.half == 1 else Period(self.year + 1, 1)
 
-    def has_ended(self, now: datetime) -> bool:
-        """True once the whole half year lies in the past (Dutch dates are close enough to UTC)."""
-        return now.astimezone(UTC).date() >= self.end
+    def has_ended(self, now: datetime, zone: ZoneInfo = DUTCH) -> bool:
+        """True once the whole half year lies in the past on the Dutch calendar: at 00:30 on
+        1 July in Amsterdam the first half year is over, though it is 30 June in UTC."""
+        return local_day(now, zone) >= self.end
 
     @classmethod
-    def last_ended(cls, now: datetime) -> Period:
-        """The most recent half year that has ended."""
-        return cls.containing(now.astimezone(UTC).date()).previous()
+    def last_ended(cls, now: datetime, zone: ZoneInfo = DUTCH) -> Period:
+        """The most recent half year that has ended on the Dutch calendar."""
+        return cls.containing(local_day(now, zone)).previous()

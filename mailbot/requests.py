@@ -4,13 +4,13 @@ handing out new secrets."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, func, literal
 from sqlmodel import Session, col, select
 
 from mailbot import milestones, orgs, outbox
 from mailbot.config import Settings
+from mailbot.localtime import shown, zone_of
 from mailbot.models import Milestone, Organisation, Request
 from mailbot.outcome import Draft
 from mailbot.render import Renderer
@@ -160,8 +160,7 @@ def _told_within(session: Session, since: datetime) -> bool:
 def _listed(session: Session, settings: Settings, request: Request) -> dict[str, object]:
     """One request as the digest shows it, its time in the configured zone."""
     org = session.get(Organisation, request.organisation_id or -1)
-    received = request.created_at.astimezone(ZoneInfo(settings.round_timezone))
     return {"id": request.id, "kind": request.kind, "sender": request.sender,
             "org_name": org.name if org else None, "claimed_org": request.claimed_org,
             "person_name": request.person_name,
-            "created_at": received.strftime("%d-%m-%Y %H:%M")}
+            "created_at": shown(request.created_at, zone_of(settings))}

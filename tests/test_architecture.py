@@ -54,3 +54,19 @@ def test_no_module_is_longer_than_400_lines() -> None:
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}
 
+
+
+def test_every_type_ignore_says_why() -> None:
+    """A `type: ignore` names its reason: after it on the line, or in the comment above."""
+    unexplained = []
+    for path in PACKAGE.rglob("*.py"):
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            code, marker, rest = line.partition("# type: ignore")
+            if not marker:
+                continue
+            said_after = "#" in rest
+            said_above = number > 0 and lines[number - 1].lstrip().startswith("#")
+            if not (said_after or said_above):
+                unexplained.append(f"{module_name(path)}:{number + 1}: {code.strip()}")
+    assert unexplained == []

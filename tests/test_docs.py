@@ -13,23 +13,33 @@ from mailbot.cli import app
 from mailbot.render import Renderer, templates_dir
 
 
-def _commands(group: Any, prefix: str = "mailbot") -> list[str]:
+def _commands(group: Any, prefix: str = "mailbot") -> dict[str, Any]:
     # Typer ships click inside itself in newer releases: a group is what has sub-commands.
-    names = []
+    found = {}
     for name, command in group.commands.items():
         if hasattr(command, "commands"):
-            names += _commands(command, f"{prefix} {name}")
+            found |= _commands(command, f"{prefix} {name}")
         else:
-            names.append(f"{prefix} {name}")
-    return names
+            found[f"{prefix} {name}"] = command
+    return found
 
 
-COMMANDS = _commands(typer.main.get_command(app))
+COMMANDS = list(_commands(typer.main.get_command(app)))
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"`{command}" in Path("README.md").read_text()
+
+
+def test_every_command_helps_in_dutch_with_an_example() -> None:
+    """The output is Dutch, so is the help: each command's text ends with a Dutch example."""
+    for name, command in _commands(typer.main.get_command(app)).items():
+        assert f"Voorbeeld: {name}" in command.help, name
+        assert "Example" not in command.help, name
+        english = [p.help for p in command.params if p.help and p.help.split()[0] in
+                   {"the", "only", "one", "every", "also", "write", "show", "count", "from"}]
+        assert not english, (name, english)
 
 
 def test_the_readme_opens_with_the_two_commands() -> None:

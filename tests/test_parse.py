@@ -209,11 +209,11 @@ def test_lines_past_the_limit_are_not_read_and_the_reading_says_so(
     assert not parse(text, GEMEENTE, now=NOW).cut
 
 
-def test_a_period_ends_at_midnight_on_the_first_of_july() -> None:
+def test_a_period_ends_at_midnight_on_the_first_of_july_dutch_time() -> None:
     text = f"Periode: 2026-H1\n{FORM}"
-    early = parse(text, GEMEENTE, now=datetime(2026, 6, 30, 23, 59, tzinfo=UTC))
+    early = parse(text, GEMEENTE, now=datetime(2026, 6, 30, 21, 59, tzinfo=UTC))  # 23:59 CEST
     assert [p.code for p in early.problems] == ["period_not_ended"] + ["missing"] * 11
-    assert parse(text, GEMEENTE, now=datetime(2026, 7, 1, tzinfo=UTC)).problems[:1] == (
+    assert parse(text, GEMEENTE, now=datetime(2026, 6, 30, 22, 0, tzinfo=UTC)).problems[:1] == (
         Problem("missing", "2", ""),)
 
 

@@ -28,21 +28,26 @@ def test_2026_h1_opens_on_the_first_of_july_with_a_deadline_six_weeks_later() ->
 
 
 def test_the_second_half_year_opens_in_january_in_winter_time() -> None:
-    plan = timeline(settings(), Period(2026, 2))
+    plan = timeline(settings(), Period(2025, 2))
 
-    assert plan.opens == datetime(2027, 1, 1, 7, 0, tzinfo=UTC)  # 08:00 CET
-    assert plan.deadline == date(2027, 2, 12)
+    assert plan.opens == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)  # 08:00 CET, after New Year's Day
+    assert plan.deadline == date(2026, 2, 12)  # six weeks from the 1st
 
 
-@pytest.mark.parametrize(("period", "opens_on"), [
-    (Period(2028, 1), date(2028, 7, 3)),  # Saturday 1 July 2028: the Monday after
-    (Period(2029, 1), date(2029, 7, 2)),  # Sunday 1 July 2029: the Monday after
+@pytest.mark.parametrize(("period", "opens_on", "deadline"), [
+    # Saturday 1 July 2028: the Monday after; 12 August is a Saturday too.
+    (Period(2028, 1), date(2028, 7, 3), date(2028, 8, 14)),
+    # Sunday 1 July 2029: the Monday after; 12 August is a Sunday too.
+    (Period(2029, 1), date(2029, 7, 2), date(2029, 8, 13)),
+    (Period(2027, 1), date(2027, 7, 1), date(2027, 8, 12)),  # a Thursday, and a Thursday
 ])
-def test_an_opening_on_a_weekend_moves_to_the_monday_after(period: Period, opens_on: date) -> None:
+def test_an_opening_on_a_weekend_moves_to_the_monday_after(
+    period: Period, opens_on: date, deadline: date
+) -> None:
     plan = timeline(settings(), period)
 
     assert plan.opens.date() == opens_on
-    assert plan.deadline == date(period.year, 8, 12)  # counted from the 1st, not the Monday
+    assert plan.deadline == deadline  # counted from the 1st, then off the weekend
 
 
 def test_the_days_and_the_deadline_are_configurable() -> None:

@@ -56,6 +56,7 @@ def test_story_daemon_answers_a_reply_while_idle_and_stops_on_sigterm(
             daemon.kill()
     assert daemon.returncode == 0, output
     assert "mailbot stopped" in output
+    assert "apscheduler" not in output  # no library's news on a normal run
     assert imap_account.uids("INBOX") == []
 
 

@@ -69,7 +69,7 @@ def test_story_a_correction_from_another_client_replaces_the_first_and_lists_the
     assert [(s.period, s.revision) for s in submissions(bot)] == [("2026-H1", 1), ("2026-H1", 2)]
     assert stored_answers(bot) == corrected
     body = smtp_sink.wait_for(2)[1].message.get_content()
-    assert ("Dit is versie 2. Deze gegevens vervangen die van 06-07-2026 10:00 (versie 1); "
+    assert ("Dit is versie 2. Deze gegevens vervangen die van 06-07-2026 12:00 (versie 1); "
             "de eerdere versie blijft bewaard.") in body
     changed = body.split("Gewijzigd:\n")[1].split("\n\n")[0].splitlines()
     assert changed == [

@@ -11,10 +11,10 @@ from mailbot.cli import common
 from mailbot.config import Settings
 from mailbot.render import Renderer
 
-org_app = common.group("Organisations (gemeenten, politie-eenheden).")
-address_app = common.group("Registered addresses of an organisation.")
-secret_app = common.group("Organisation secrets (wachtwoorden).")
-request_app = common.group("ACCOUNT and WACHTWOORD requests.")
+org_app = common.group("Organisaties (gemeenten, politie-eenheden).")
+address_app = common.group("De geregistreerde e-mailadressen van een organisatie.")
+secret_app = common.group("De wachtwoorden van organisaties.")
+request_app = common.group("Aanvragen per e-mail: ACCOUNT en WACHTWOORD.")
 
 
 def register(app: typer.Typer) -> None:
@@ -35,14 +35,14 @@ def register(app: typer.Typer) -> None:
 
 def org_add(
     name: str,
-    kind: Annotated[str, typer.Option(help="gemeente or politie")],
-    code: Annotated[str | None, typer.Option(help="CBS code, e.g. GM0518")] = None,
+    kind: Annotated[str, typer.Option(help="gemeente of politie")],
+    code: Annotated[str | None, typer.Option(help="CBS-code, bijvoorbeeld GM0518")] = None,
     region: Annotated[str | None, typer.Option(help="veiligheidsregio")] = None,
-    alias: Annotated[list[str] | None, typer.Option(help="another name (repeatable)")] = None,
+    alias: Annotated[list[str] | None, typer.Option(help="een andere naam (mag vaker)")] = None,
 ) -> None:
-    """Register an organisation.
+    """Registreer een organisatie.
 
-    Example: mailbot org add "'s-Gravenhage" --kind gemeente --code GM0518 --alias "Den Haag"
+    Voorbeeld: mailbot org add "'s-Gravenhage" --kind gemeente --code GM0518 --alias "Den Haag"
     """
     with common.session() as session:
         org = orgs.add(session, common.now(), name, kind, code, region, tuple(alias or ()))
@@ -50,9 +50,9 @@ def org_add(
 
 
 def org_list() -> None:
-    """List organisations with their aliases, addresses and whether a secret is set.
+    """Toon de organisaties met hun andere namen, e-mailadressen en of er een wachtwoord is.
 
-    Example: mailbot org list
+    Voorbeeld: mailbot org list
     """
     with common.session() as session:
         for org in orgs.summaries(session):
@@ -65,10 +65,11 @@ def org_list() -> None:
 
 
 def org_unlock(name: str) -> None:
-    """Lift an organisation's lock (set after too many wrong secrets from its registered
-    addresses) now; its wrong secrets are counted afresh from here. Recorded in `mailbot audit`.
+    """Hef de blokkade van een organisatie nu op (gezet na te veel onjuiste wachtwoorden vanaf
+    haar geregistreerde adressen); onjuiste wachtwoorden tellen vanaf nu opnieuw. Staat daarna
+    in `mailbot audit`.
 
-    Example: mailbot org unlock Utrecht
+    Voorbeeld: mailbot org unlock Utrecht
     """
     with common.session() as session:
         org_name = orgs.require(session, name).name
@@ -77,9 +78,9 @@ def org_unlock(name: str) -> None:
 
 
 def address_add(name: str, email: str) -> None:
-    """Register an address that may act for the organisation.
+    """Registreer een e-mailadres dat namens de organisatie mag insturen.
 
-    Example: mailbot address add Utrecht huisverbod@utrecht.nl
+    Voorbeeld: mailbot address add Utrecht huisverbod@utrecht.nl
     """
     with common.session() as session:
         address = orgs.add_address(session, common.now(), name, email)
@@ -87,9 +88,9 @@ def address_add(name: str, email: str) -> None:
 
 
 def address_remove(name: str, email: str) -> None:
-    """Unregister an address.
+    """Schrap een geregistreerd e-mailadres.
 
-    Example: mailbot address remove Utrecht oud@utrecht.nl
+    Voorbeeld: mailbot address remove Utrecht oud@utrecht.nl
     """
     with common.session() as session:
         address = orgs.remove_address(session, common.now(), name, email)
@@ -98,11 +99,12 @@ def address_remove(name: str, email: str) -> None:
 
 def secret_set(
     name: str,
-    secret: Annotated[str | None, typer.Option(help="the secret; generated when left out")] = None,
+    secret: Annotated[str | None, typer.Option(help="het wachtwoord; anders een nieuw")] = None,
 ) -> None:
-    """Set an organisation's secret; a generated one is printed once and never stored in clear.
+    """Stel het wachtwoord van een organisatie in; een gemaakt wachtwoord wordt één keer getoond
+    en nooit leesbaar bewaard.
 
-    Example: mailbot secret set Utrecht
+    Voorbeeld: mailbot secret set Utrecht
     """
     with common.session() as session:
         org, new = orgs.set_secret(session, common.now(), name, secret)
@@ -113,9 +115,9 @@ def secret_set(
 
 
 def secret_send(name: str) -> None:
-    """Generate a new secret and mail it to every registered address of the organisation.
+    """Maak een nieuw wachtwoord en mail het naar elk geregistreerd adres van de organisatie.
 
-    Example: mailbot secret send Utrecht
+    Voorbeeld: mailbot secret send Utrecht
     """
     settings = Settings()
     with common.session() as session:
@@ -127,18 +129,18 @@ def secret_send(name: str) -> None:
 
 
 def request_list(
-    all_: Annotated[bool, typer.Option("--all", help="also the decided ones")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="ook de afgehandelde")] = False,
 ) -> None:
-    """List the requests waiting for a decision.
+    """Toon de aanvragen die op een besluit wachten.
 
-    Example: mailbot request list
+    Voorbeeld: mailbot request list
     """
     with common.session() as session:
         rows = requests.listing(session, all_)
         for request, org_name in rows:
             common.echo(
                 f"{request.id:>4}  {request.kind:<10} {request.state:<9} "
-                f"{request.created_at:%Y-%m-%d %H:%M}  {request.sender}  "
+                f"{common.when(request.created_at)}  {request.sender}  "
                 f"{org_name or '(geen organisatie)'}  {request.person_name or ''}".rstrip()
             )
         if not rows:
@@ -147,12 +149,12 @@ def request_list(
 
 def request_approve(
     request_id: int,
-    org: Annotated[str | None, typer.Option(help="the organisation, if the request named none")]
+    org: Annotated[str | None, typer.Option(help="de organisatie, als de aanvraag er geen noemt")]
     = None,
 ) -> None:
-    """Approve a request: register the address (ACCOUNT) and mail a new secret.
+    """Keur een aanvraag goed: registreer het adres (ACCOUNT) en mail een nieuw wachtwoord.
 
-    Example: mailbot request approve 3
+    Voorbeeld: mailbot request approve 3
     """
     settings = Settings()
     with common.session() as session:
@@ -165,11 +167,11 @@ def request_approve(
 
 def request_reject(
     request_id: int,
-    reason: Annotated[str | None, typer.Option(help="told to the requester")] = None,
+    reason: Annotated[str | None, typer.Option(help="de reden, aan de aanvrager gemeld")] = None,
 ) -> None:
-    """Reject a request; the requester gets a polite notice.
+    """Wijs een aanvraag af; de aanvrager krijgt een beleefd bericht.
 
-    Example: mailbot request reject 3 --reason "Onbekend adres"
+    Voorbeeld: mailbot request reject 3 --reason "Onbekend adres"
     """
     settings = Settings()
     with common.session() as session:

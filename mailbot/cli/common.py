@@ -1,4 +1,5 @@
-"""What every command needs: the database session, the clock, failing with exit code 1."""
+"""What every command needs: the database session, the clock, failing with exit code 1 (the
+admin's mistake) or 2 (a database that cannot be used)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from mailbot import controls, db, orgs, outbox
+from mailbot import controls, db, localtime, orgs, outbox, readiness
 from mailbot.addresses import AddressError
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
@@ -41,15 +45,56 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+UNUSABLE = 2  # the exit code of a command whose database cannot be used
+
+_UNUSABLE = {
+    "missing": "de database {detail} bestaat niet; maak hem aan met: mailbot init",
+    "empty": "de database is nog niet ingericht; richt hem in met: mailbot init",
+    "behind": "de database hoort bij een oudere versie van mailbot; werk hem bij met: "
+              "mailbot init",
+    "ahead": "de database hoort bij een nieuwere versie van mailbot dan deze; installeer die",
+    "unreachable": "de database is niet bereikbaar ({detail})",
+}
+
+
+def unusable(found: readiness.Readiness) -> str:
+    """What the admin must hear about a database that cannot be used, in one Dutch line."""
+    return _UNUSABLE[found.state].format(detail=found.detail)
+
+
+def unreachable(error: OperationalError) -> str:
+    """The line for a database lost while a command ran, or that `init` could not reach."""
+    return _UNUSABLE["unreachable"].format(detail=readiness.reason(error))
+
+
+def fail_unusable(line: str, *, to_monitor: bool = False) -> NoReturn:
+    """Say why the database cannot be used and exit with code 2; for a monitor (`status`) on
+    standard output, where it reads the state, else as an error."""
+    echo(f"AANDACHT: {line}" if to_monitor else f"Fout: {line}", err=not to_monitor)
+    raise typer.Exit(UNUSABLE)
+
+
+def ready_engine(*, to_monitor: bool = False) -> Engine:
+    """An engine on the configured database once it is there, initialised and reachable."""
+    url = Settings().database_url
+    found = readiness.check(url)
+    if not found.ready:
+        fail_unusable(unusable(found), to_monitor=to_monitor)
+    return db.make_engine(url)
+
+
 @contextmanager
-def session() -> Iterator[Session]:
-    """A committed-on-success session on the configured database; admin errors exit 1."""
-    engine = db.make_engine(Settings().database_url)
+def session(*, to_monitor: bool = False) -> Iterator[Session]:
+    """A committed-on-success session on the configured database; admin errors exit 1, a
+    database that cannot be used (or is lost halfway) exits 2."""
+    engine = ready_engine(to_monitor=to_monitor)
     try:
         with db.session_scope(engine) as opened:
             yield opened
     except (orgs.AdminError, AddressError) as exc:
         fail(str(exc))
+    except OperationalError as error:
+        fail_unusable(unreachable(error), to_monitor=to_monitor)
     finally:
         engine.dispose()
 
@@ -57,6 +102,16 @@ def session() -> Iterator[Session]:
 def now() -> datetime:
     """The current time (commands run on the real clock)."""
     return SystemClock().now()
+
+
+def zone() -> ZoneInfo:
+    """The zone the admin reads times in (`MAILBOT_TIMEZONE`)."""
+    return localtime.zone_of(Settings())
+
+
+def when(moment: datetime, *, seconds: bool = False) -> str:
+    """A stored moment as the admin reads it: `06-12-2026 10:23` in the configured zone."""
+    return localtime.shown(moment, zone(), seconds=seconds)
 
 
 def flush(settings: Settings) -> None:
@@ -91,6 +146,21 @@ class EscapingFormatter(logging.Formatter):
         return _escape_lines(super().formatStack(stack_info))
 
 
+class SaidOnce(logging.Filter):
+    """A warning that repeats is said once: the same warning from the same logger is dropped
+    until that logger says something else (SMTP down for an hour is one line, not one per
+    outbox pass; when it is back and fails again, that is said again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, object] = {}  # per logger: the template of its last line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        repeated = record.levelno == logging.WARNING and self._last.get(record.name) == record.msg
+        self._last[record.name] = record.msg
+        return not repeated
+
+
 def _escape_lines(text: str) -> str:
     return "\n".join(controls.escape(line) for line in text.split("\n"))
 
@@ -101,9 +171,14 @@ def shell_word(text: str) -> str:
 
 
 def configure_logging(stream: TextIO) -> None:
-    """Plain lines on one stream; under systemd, journald adds the time itself."""
+    """Plain lines on one stream; under systemd, journald adds the time itself.
+
+    mailbot says what it did (INFO); a library only what went wrong (WARNING and up): Alembic
+    tells of every connection it looks at, APScheduler of every job it runs, aiosmtpd of every
+    SMTP command, and none of that is news on a normal run."""
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
     handler = logging.StreamHandler(stream)
     handler.setFormatter(EscapingFormatter(f"{stamp}%(levelname)s %(name)s %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+    handler.addFilter(SaidOnce())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.getLogger("mailbot").setLevel(logging.INFO)

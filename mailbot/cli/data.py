@@ -26,16 +26,17 @@ def register(app: typer.Typer) -> None:
 
 
 def export(
-    period: Annotated[str | None, typer.Option(help="only this period, e.g. 2026-H1")] = None,
-    format: Annotated[str, typer.Option("--format", help="csv, xlsx or json")] = "csv",
-    wide: Annotated[bool, typer.Option(help="one row per organisation and period")] = False,
-    history: Annotated[bool, typer.Option(help="every revision, not only the current")] = False,
-    kind: Annotated[str | None, typer.Option(help="only gemeente or politie")] = None,
-    out: Annotated[Path | None, typer.Option(help="write to this file instead of stdout")] = None,
+    period: Annotated[str | None, typer.Option(help="alleen deze periode, bv. 2026-H1")] = None,
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx of json")] = "csv",
+    wide: Annotated[bool, typer.Option(help="één rij per organisatie en periode")] = False,
+    history: Annotated[bool, typer.Option(help="elke versie, niet alleen de huidige")] = False,
+    kind: Annotated[str | None, typer.Option(help="alleen gemeente of politie")] = None,
+    out: Annotated[Path | None, typer.Option(help="naar dit bestand, niet naar het scherm")] = None,
 ) -> None:
-    """Export the stored figures, exactly: one row per answer, or with --wide per organisation.
+    """Exporteer de opgeslagen cijfers, precies: één rij per antwoord, of met --wide per
+    organisatie.
 
-    Example: mailbot export --period 2026-H1 --format xlsx --wide --kind gemeente --out h1.xlsx
+    Voorbeeld: mailbot export --period 2026-H1 --format xlsx --wide --kind gemeente --out h1.xlsx
     """
     if format not in FORMATS:
         common.fail(f"onbekend formaat {format!r}; kies uit {', '.join(FORMATS)}")
@@ -54,15 +55,16 @@ def export(
 
 
 def report(
-    period: Annotated[str, typer.Option(help="the half year, e.g. 2026-H1")],
-    out: Annotated[Path, typer.Option(help="the directory for the files")],
+    period: Annotated[str, typer.Option(help="het halfjaar, bijvoorbeeld 2026-H1")],
+    out: Annotated[Path, typer.Option(help="de map voor de bestanden")],
 ) -> None:
-    """Write a period's report: report.html, report.xlsx, a CSV per table, PNG charts.
+    """Schrijf de rapportage van een periode: report.html, report.xlsx, een CSV per tabel en de
+    grafieken als PNG.
 
-    Counts from 1 up to MAILBOT_REPORT_THRESHOLD - 1 are shown as <5 in the regional and
-    municipal tables; the national totals are exact.
+    Aantallen van 1 tot MAILBOT_REPORT_THRESHOLD staan in de tabellen per regio en gemeente als
+    <5; de landelijke totalen zijn precies.
 
-    Example: mailbot report --period 2026-H1 --out rapportage-2026-H1
+    Voorbeeld: mailbot report --period 2026-H1 --out rapportage-2026-H1
     """
     from mailbot import reports
     from mailbot.render import Renderer
@@ -85,16 +87,16 @@ def report(
 
 
 def org_import(
-    file: Annotated[Path, typer.Argument(help="CSV with gemeentenaam/gemeentecode/... columns")],
-    kind: Annotated[str, typer.Option(help="gemeente or politie")] = "gemeente",
+    file: Annotated[Path, typer.Argument(help="CSV met gemeentenaam, gemeentecode, ...")],
+    kind: Annotated[str, typer.Option(help="gemeente of politie")] = "gemeente",
 ) -> None:
-    """Create or update organisations from a CSV (name, CBS code, region, population).
+    """Maak of werk organisaties bij uit een CSV (naam, CBS-code, regio, inwoners).
 
-    Columns as in data/gemeenten_2025.csv (gemeentecode, gemeentenaam, veiligheidsregio,
-    inwoners_2024) or name,code,region,population. Matches on CBS code, then on name; never
-    touches addresses or secrets. Running it again changes nothing.
+    Kolommen als in data/gemeenten_2025.csv (gemeentecode, gemeentenaam, veiligheidsregio,
+    inwoners_2024) of name,code,region,population. Zoekt eerst op CBS-code, dan op naam; laat
+    e-mailadressen en wachtwoorden ongemoeid. Nog eens uitvoeren verandert niets.
 
-    Example: mailbot org import data/gemeenten_2025.csv
+    Voorbeeld: mailbot org import data/gemeenten_2025.csv
     """
     if kind not in KINDS:
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
 
 from mailbot import db, health, orgs, outbox, redaction, rounds
 from mailbot.bot import Bot
@@ -17,6 +18,7 @@ from mailbot.cli import common
 from mailbot.clock import SystemClock
 from mailbot.config import Settings
 from mailbot.forms import KINDS, load_form
+from mailbot.localtime import shown, zone_name, zone_of
 from mailbot.locks import CurrentLock
 from mailbot.memory import return_large_blocks
 from mailbot.pipeline import run_pass
@@ -32,25 +34,30 @@ def register(app: typer.Typer) -> None:
 
 
 def init() -> None:
-    """Create or upgrade the database; safe to run again.
+    """Maak de database aan of werk hem bij; veilig om vaker uit te voeren.
 
-    Example: mailbot init
+    Voorbeeld: mailbot init
     """
     settings = Settings()
     engine = db.make_engine(settings.database_url)
-    db.init(engine)
-    engine.dispose()
-    common.echo(f"Database bijgewerkt: {settings.database_url}")
+    try:
+        db.init(engine)
+    except OperationalError as error:
+        common.fail_unusable(common.unreachable(error))
+    finally:
+        engine.dispose()
+    shown_url = make_url(settings.database_url).render_as_string(hide_password=True)
+    common.echo(f"Database bijgewerkt: {shown_url}")
 
 
 def template(
-    kind: Annotated[str, typer.Option(help="gemeente or politie")] = "gemeente",
-    period: Annotated[str | None, typer.Option(help="e.g. 2026-H1")] = None,
-    org: Annotated[str, typer.Option(help="fill in the organisation's name")] = "",
+    kind: Annotated[str, typer.Option(help="gemeente of politie")] = "gemeente",
+    period: Annotated[str | None, typer.Option(help="bijvoorbeeld 2026-H1")] = None,
+    org: Annotated[str, typer.Option(help="vul de naam van de organisatie in")] = "",
 ) -> None:
-    """Print the blank template mail.
+    """Toon de lege formulier-e-mail.
 
-    Example: mailbot template --kind gemeente --period 2026-H1
+    Voorbeeld: mailbot template --kind gemeente --period 2026-H1
     """
     if kind not in KINDS:
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
@@ -63,20 +70,26 @@ def template(
     typer.echo(f"Onderwerp: {mail.subject}\n\n{mail.body}", nl=False)
 
 
-def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = False) -> None:
-    """Run the bot: the daemon, or with --once one pass (due round steps, inbox, the admins'
-    digest of requests when due, outbox).
+def run(
+    once: Annotated[bool, typer.Option(help="één volledige ronde, daarna stoppen")] = False,
+) -> None:
+    """Laat de bot draaien: als daemon, of met --once één ronde (de stappen van een
+    halfjaarronde die aan de beurt zijn, de inbox, het overzicht van aanvragen voor de beheerders
+    als het tijd is, de uitgaande post).
 
-    Example: mailbot run --once
+    Voorbeeld: mailbot run --once
     """
     common.configure_logging(sys.stdout)
     return_large_blocks()  # for the whole process: a freed 25 MB mail goes back to the system
     bot = Bot.from_settings(Settings())
-    db.init(bot.engine)
+    try:
+        db.init(bot.engine)
+    except OperationalError as error:
+        bot.close()
+        common.fail_unusable(common.unreachable(error))
     try:
         if once:
-            for step in rounds.tick(bot):
-                common.echo(step)
+            rounds.tick(bot)  # it logs each step it did
             report = run_pass(bot)
             tell_admins_of_requests(bot)  # requests this pass recorded, when a digest is due
             sent = report.sent + outbox.flush(bot.engine, bot.settings, bot.clock.now()).sent
@@ -90,18 +103,22 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
 
 
 def status() -> None:
-    """Show the bot's health; exit code 1 when an operator is needed (for monitors).
+    """Toon hoe het met de bot gaat; exitcode 1 als een beheerder iets moet doen, 2 als de
+    database niet te gebruiken is (voor monitoring).
 
-    Quarantined mail and failed replies count until an admin dismisses them
-    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Locked organisations are listed
-    with the registered addresses whose wrong secrets locked them (`mailbot org unlock`).
+    E-mail in quarantaine en mislukte antwoorden tellen tot een beheerder ze afhandelt
+    (`mailbot quarantine dismiss`, `mailbot outbox dismiss`). Geblokkeerde organisaties staan
+    erbij met de geregistreerde adressen waarvan de onjuiste wachtwoorden kwamen
+    (`mailbot org unlock`).
 
-    Example: mailbot status || echo "look at mailbot"
+    Voorbeeld: mailbot status || echo "kijk naar mailbot"
     """
     settings = Settings()
-    with common.session() as session:
+    with common.session(to_monitor=True) as session:
         state = health.check(session, settings, common.now())
-    last = f"{state.last_poll:%Y-%m-%d %H:%M:%S} UTC" if state.last_poll else "nog nooit"
+    zone = zone_of(settings)
+    last = (f"{shown(state.last_poll, zone, seconds=True)} ({zone_name(zone)})" if state.last_poll
+            else "nog nooit")
     common.echo(f"Laatste geslaagde ronde door de inbox: {last}")
     common.echo(f"Berichten nog niet verwerkt: {state.unhandled}")
     without = f" (geen bruikbare afzender: {state.without_sender})" if state.without_sender else ""
@@ -118,44 +135,52 @@ def status() -> None:
 def _show_locks(locked: Sequence[CurrentLock], settings: Settings) -> None:
     """One line per lock, in the configured zone, with the command that lifts it."""
     common.echo(f"Geblokkeerde organisaties: {len(locked) or 'geen'}")
-    zone = ZoneInfo(settings.round_timezone)
+    zone = zone_of(settings)
     for lock in locked:
-        since, until = lock.since.astimezone(zone), lock.until.astimezone(zone)
-        common.echo(f"  {lock.org_name}: sinds {since:%d-%m-%Y %H:%M} tot {until:%d-%m-%Y %H:%M}"
+        since, until = shown(lock.since, zone), shown(lock.until, zone)
+        common.echo(f"  {lock.org_name}: sinds {since} tot {until}"
                     f", {lock.attempts} pogingen vanaf {', '.join(lock.senders) or '-'}; "
                     f"opheffen: mailbot org unlock {common.shell_word(lock.org_name)}")
 
 
 def audit(
-    since: Annotated[str | None, typer.Option(help="from this date on, e.g. 2026-07-01")] = None,
+    since: Annotated[str | None, typer.Option(help="vanaf deze datum, bv. 2026-07-01")] = None,
 ) -> None:
-    """List admin actions, secret changes, requests, refused logins and lockouts.
+    """Toon de handelingen van beheerders, gewijzigde wachtwoorden, aanvragen, geweigerde
+    aanmeldingen en blokkades.
 
-    Example: mailbot audit --since 2026-07-01
+    Voorbeeld: mailbot audit --since 2026-07-01
     """
     try:
-        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+        start = _local_start(since) if since else None
     except ValueError:
         common.fail(f"onbekende datum {since!r}; schrijf bijvoorbeeld 2026-07-01")
         raise
     with common.session() as session:
         for event, org_name in orgs.audit_trail(session, start):
-            common.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.action:<24} {event.actor:<32} "
+            common.echo(f"{common.when(event.at, seconds=True)}  {event.action:<24} "
+                        f"{event.actor:<32} "
                         f"{org_name or '-':<24} {event.detail}".rstrip())
 
 
-def redact(
-    dry_run: Annotated[bool, typer.Option(help="count what would be masked only")] = False,
-    folders: Annotated[bool, typer.Option(help="the mailbox folders too")] = True,
-) -> None:
-    """Mask the typed secrets in mail kept before every encoding was masked: the archive, and
-    the folders Verwerkt, Geweigerd and Quarantaine (each mail there replaced by its masked
-    copy). Safe to run again.
+def _local_start(since: str) -> datetime:
+    """The moment `--since` names: a date or time on the admin's clock unless it names a zone."""
+    start = datetime.fromisoformat(since)
+    return start if start.tzinfo else start.replace(tzinfo=common.zone())
 
-    Example: mailbot redact --dry-run
+
+def redact(
+    dry_run: Annotated[bool, typer.Option(help="alleen tellen wat gemaskeerd zou worden")] = False,
+    folders: Annotated[bool, typer.Option(help="ook de mappen van de mailbox")] = True,
+) -> None:
+    """Maskeer de getypte wachtwoorden in e-mail die bewaard is voordat elke codering werd
+    gemaskeerd: het archief en de mappen Verwerkt, Geweigerd en Quarantaine (elke e-mail daar
+    vervangen door de gemaskeerde kopie). Veilig om vaker uit te voeren.
+
+    Voorbeeld: mailbot redact --dry-run
     """
     settings = Settings()
-    engine = db.make_engine(settings.database_url)
+    engine = common.ready_engine()
     reader = Reader()
     verb = "te maskeren" if dry_run else "gemaskeerd"
     try:
@@ -179,13 +204,13 @@ def _redacted(where: str, done: redaction.Redacted, verb: str) -> str:
 
 
 def demo(
-    directory: Annotated[Path, typer.Option(help="where the demo database goes")] = Path(
+    directory: Annotated[Path, typer.Option(help="waar de database van de demo komt")] = Path(
         "mailbot-demo"
     ),
 ) -> None:
-    """Run a complete round trip on this machine: mail server, municipality, reply, confirmation.
+    """Speel een hele ronde na op deze machine: mailserver, gemeente, antwoord, bevestiging.
 
-    Example: mailbot demo
+    Voorbeeld: mailbot demo
     """
     from mailbot.demo import roundtrip
 

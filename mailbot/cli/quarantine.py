@@ -14,12 +14,12 @@ from sqlmodel import Session
 from mailbot import health
 from mailbot.cli import common
 
-quarantine_app = common.group("Mail the bot could not or would not read.")
-outbox_app = common.group("Replies the mail server refused for good.")
+quarantine_app = common.group("E-mail die de bot niet kon of wilde lezen.")
+outbox_app = common.group("Antwoorden die de mailserver definitief weigerde.")
 
 Ids = Annotated[list[int] | None,
-                typer.Argument(metavar="ID...", help="numbers from the list", show_default=False)]
-AllOption = Annotated[bool, typer.Option("--all", help="every one not dismissed yet")]
+                typer.Argument(metavar="ID...", help="nummers uit de lijst", show_default=False)]
+AllOption = Annotated[bool, typer.Option("--all", help="alle die nog niet zijn afgehandeld")]
 Dismisser = Callable[[Session, datetime, list[int] | None], health.Dismissal]
 
 
@@ -34,16 +34,16 @@ def register(app: typer.Typer) -> None:
 
 
 def quarantine_list(
-    all_: Annotated[bool, typer.Option("--all", help="also the dismissed ones")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="ook de afgehandelde")] = False,
 ) -> None:
-    """List quarantined mail: number, received, sender, reason, the folder it was moved to.
+    """Toon de e-mail in quarantaine: nummer, ontvangen, afzender, reden, de map waar hij staat.
 
-    Example: mailbot quarantine list
+    Voorbeeld: mailbot quarantine list
     """
     with common.session() as session:
         rows = health.quarantined(session, include_dismissed=all_)
     for row in rows:
-        common.echo(f"{row.id:>4}  {row.received_at:%Y-%m-%d %H:%M}  "
+        common.echo(f"{row.id:>4}  {common.when(row.received_at)}  "
                     f"{row.sender or '(geen afzender)'}  {row.target_folder or '-'}  "
                     f"{row.reason or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
@@ -51,33 +51,36 @@ def quarantine_list(
 
 
 def quarantine_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
-    """Mark quarantined mail as seen, so `mailbot status` no longer counts it; it stays stored.
+    """Markeer e-mail in quarantaine als gezien, zodat `mailbot status` hem niet meer telt; hij
+    blijft bewaard.
 
-    Example: mailbot quarantine dismiss 12 13
+    Voorbeeld: mailbot quarantine dismiss 12 13
     """
     _dismiss(health.dismiss_quarantined, ids, all_)
 
 
 def outbox_failed(
-    all_: Annotated[bool, typer.Option("--all", help="also the dismissed ones")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="ook de afgehandelde")] = False,
 ) -> None:
-    """List replies that could not be delivered: number, queued, recipient, kind, error.
+    """Toon de antwoorden die niet bezorgd konden worden: nummer, aangemaakt, ontvanger, soort,
+    fout.
 
-    Example: mailbot outbox failed
+    Voorbeeld: mailbot outbox failed
     """
     with common.session() as session:
         rows = health.failed_replies(session, include_dismissed=all_)
     for row in rows:
-        common.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.recipient}  "
+        common.echo(f"{row.id:>4}  {common.when(row.created_at)}  {row.recipient}  "
                     f"{row.kind}  {row.last_error or ''}{_seen(row.dismissed_at)}".rstrip())
     if not rows:
         common.echo("Geen mislukte antwoorden.")
 
 
 def outbox_dismiss(ids: Ids = None, all_: AllOption = False) -> None:
-    """Mark failed replies as seen, so `mailbot status` no longer counts them; they stay stored.
+    """Markeer mislukte antwoorden als gezien, zodat `mailbot status` ze niet meer telt; ze
+    blijven bewaard.
 
-    Example: mailbot outbox dismiss 7
+    Voorbeeld: mailbot outbox dismiss 7
     """
     _dismiss(health.dismiss_failed, ids, all_)
 
@@ -96,4 +99,4 @@ def _dismiss(dismiss: Dismisser, ids: list[int] | None, all_: bool) -> None:
 
 
 def _seen(dismissed_at: datetime | None) -> str:
-    return f"  (afgehandeld {dismissed_at:%Y-%m-%d %H:%M})" if dismissed_at else ""
+    return f"  (afgehandeld {common.when(dismissed_at)})" if dismissed_at else ""

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from mailbot import progress, rounds
+from mailbot import progress, rounds, workdays
 from mailbot.cli import common
 from mailbot.config import Settings
+from mailbot.localtime import zone_name, zone_of
+from mailbot.models import Round
 from mailbot.periods import Period
 from mailbot.render import Renderer
+from mailbot.workdays import SATURDAY
 
-round_app = common.group("Half-year rounds: invitations, reminders, who is missing.")
+round_app = common.group("Halfjaarrondes: uitnodigingen, herinneringen, wie ontbreekt.")
 
-DryRun = Annotated[bool, typer.Option("--dry-run", help="show who would get what; send nothing")]
+PeriodArgument = Annotated[str, typer.Argument(metavar="PERIODE",
+                                               help="het halfjaar, bv. 2026-H1")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="toon wat er zou gaan; verstuur niets")]
 
 
 def register(app: typer.Typer) -> None:
@@ -26,34 +33,39 @@ def register(app: typer.Typer) -> None:
     app.add_typer(round_app, name="round")
 
 
-def round_open(period: str, dry_run: DryRun = False) -> None:
-    """Open a round: mail every active organisation its form for the period, at each address.
+def round_open(period: PeriodArgument, dry_run: DryRun = False) -> None:
+    """Open een ronde: mail elke actieve organisatie haar formulier voor de periode, op elk
+    adres.
 
-    The daemon does this by itself on the opening day; run again, it invites only new addresses.
+    De daemon doet dit zelf op de openingsdag; nog eens uitgevoerd nodigt het alleen nieuwe
+    adressen uit.
 
-    Example: mailbot round open 2026-H1 --dry-run
+    Voorbeeld: mailbot round open 2026-H1 --dry-run
     """
     settings, parsed = Settings(), common.period(period)
+    now = common.now()
     with common.session() as session:
         if dry_run:
-            rounds.require_ended(parsed, common.now())
-            plan = rounds.uninvited(session, parsed)
-            _echo_plan("uitnodiging", plan)
-            common.echo("Niets verstuurd (--dry-run).")
+            rounds.require_ended(parsed, now, zone_of(settings))
+            _echo_opening(session, settings, parsed, now)
+            _echo_summary(INVITATIONS, rounds.uninvited(session, parsed), dry_run=True)
+            _echo_working_day(settings, now, dry_run=True)
             return
         with progress.bar("Uitnodigingen klaarzetten") as steps:
-            round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
-                                                parsed, "admin", steps)
-    _echo_plan("uitnodiging", invited)
+            round_, invited = rounds.open_round(session, settings, Renderer(), now, parsed,
+                                                "admin", steps)
     common.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
+    _echo_summary(INVITATIONS, invited, dry_run=False)
+    _echo_working_day(settings, now, dry_run=False)
     with progress.bar("Uitnodigingen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)
 
 
-def round_status(period: str) -> None:
-    """Show a round: its steps, and per organisation its figures, reminders and bounces.
+def round_status(period: PeriodArgument) -> None:
+    """Toon een ronde: haar stappen, en per organisatie de cijfers, herinneringen en
+    onbestelbare adressen.
 
-    Example: mailbot round status 2026-H1
+    Voorbeeld: mailbot round status 2026-H1
     """
     settings, parsed = Settings(), common.period(period)
     with common.session() as session:
@@ -74,36 +86,79 @@ def round_status(period: str) -> None:
                 f"{missing} ontbreken.")
 
 
-def round_remind(period: str, dry_run: DryRun = False) -> None:
-    """Remind every organisation without figures for the period, now (at most once a day).
+def round_remind(period: PeriodArgument, dry_run: DryRun = False) -> None:
+    """Herinner nu elke organisatie zonder cijfers voor de periode (hoogstens één keer per dag).
 
-    The daemon sends the scheduled reminders by itself; this one comes on top of them.
+    De daemon verstuurt de geplande herinneringen zelf; deze komt daar bovenop.
 
-    Example: mailbot round remind 2026-H1 --dry-run
+    Voorbeeld: mailbot round remind 2026-H1 --dry-run
     """
     settings, parsed = Settings(), common.period(period)
     now = common.now()
     with common.session() as session:
         round_ = rounds.require_round(session, parsed)
+        step = f"manual:{rounds.local_day(settings, now)}"  # one manual reminder a day
         if dry_run:
-            _echo_plan("herinnering", rounds.missing(session, parsed))
-            common.echo("Niets verstuurd (--dry-run).")
+            plan = rounds.reminder_plan(session, settings, round_, step)
+            _echo_summary(REMINDERS, plan, dry_run=True)
+            _echo_working_day(settings, now, dry_run=True)
             return
-        step = f"manual:{rounds.local_day(settings, now)}"
         with progress.bar("Herinneringen klaarzetten") as steps:
             reminded = rounds.remind(session, settings, Renderer(), now, round_, step, steps)
-    _echo_plan("herinnering", reminded)
+    _echo_summary(REMINDERS, reminded, dry_run=False)
+    _echo_working_day(settings, now, dry_run=False)
     with progress.bar("Herinneringen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)
 
 
-def _echo_plan(what: str, plan: list[rounds.Addressed]) -> None:
-    """One line per organisation: what it gets (or would get) at which addresses."""
-    for item in plan:
-        to = ", ".join(item.addresses) or "niets (al verstuurd, of geen geregistreerd e-mailadres)"
-        common.echo(f"{what} {item.org.name} ({item.org.kind}): {to}")
-    if not plan:
-        common.echo(f"Geen organisaties voor een {what}.")
+@dataclass(frozen=True)
+class Wording:
+    """How the summary of one kind of round mail is worded."""
+
+    mails: str  # "Uitnodigingen"
+    had: str  # said of organisations whose every address had this mail already
+
+
+INVITATIONS = Wording("Uitnodigingen", "al eerder uitgenodigd")
+REMINDERS = Wording("Herinneringen", "vandaag al herinnerd")
+
+
+def _echo_summary(wording: Wording, plan: list[rounds.Addressed], *, dry_run: bool) -> None:
+    """How many mails to how many organisations, and by name only the organisations that no
+    mail can reach: with hundreds of municipalities a line each would hide them."""
+    reached = [item for item in plan if item.addresses]
+    mails = sum(len(item.addresses) for item in reached)
+    verb = "zouden gaan (--dry-run: niets verstuurd)" if dry_run else "klaargezet"
+    common.echo(f"{wording.mails}: {mails} e-mail(s) aan {len(reached)} organisatie(s) {verb}.")
+    had = sum(1 for item in plan if item.registered and not item.addresses)
+    if had:
+        common.echo(f"Geen e-mail: {had} organisatie(s) {wording.had}.")
+    unreachable = [item.org for item in plan if not item.registered]
+    if unreachable:
+        common.echo(f"Zonder geregistreerd e-mailadres, geen e-mail: {len(unreachable)} "
+                    "organisatie(s) (mailbot address add NAAM ADRES):")
+        for org in unreachable:
+            common.echo(f"  {org.name} ({org.kind})")
+
+
+def _echo_opening(session: Session, settings: Settings, period: Period, now: datetime) -> None:
+    """For a dry run: the deadline the round would get, or the one it has."""
+    round_ = session.get(Round, str(period))
+    if round_ is not None:
+        common.echo(f"Ronde {period} is al open; uiterste datum {round_.deadline:%d-%m-%Y}.")
+        return
+    deadline = rounds.deadline_for(settings, period, rounds.local_day(settings, now))
+    common.echo(f"Ronde {period} zou nu openen; uiterste datum {deadline:%d-%m-%Y}.")
+
+
+def _echo_working_day(settings: Settings, now: datetime, *, dry_run: bool) -> None:
+    """Round mail by hand goes when the admin says, but not unnoticed on a day off."""
+    today = rounds.local_day(settings, now)
+    if workdays.is_working_day(today):
+        return
+    name = workdays.holiday(today) or ("zaterdag" if today.weekday() == SATURDAY else "zondag")
+    common.echo(f"Let op: vandaag is geen werkdag ({name}); de e-mails "
+                f"{'zouden toch nu gaan' if dry_run else 'gaan toch nu'}.")
 
 
 def _echo_header(view: rounds.RoundView) -> None:
@@ -113,12 +168,13 @@ def _echo_header(view: rounds.RoundView) -> None:
     else:
         common.echo(f"Ronde {period} ({period.dutch}): geopend {_when(view.round.opened_at)} "
                     f"door {view.round.opened_by}.")
-    common.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. Tijden in UTC.")
+    common.echo(f"Uiterste datum: {view.timeline.deadline:%d-%m-%Y}. "
+                f"Tijden in {zone_name(common.zone())}.")
     for step in view.steps:
         state = f"gedaan {_when(step.done.at)} ({step.done.detail})" if step.done else "gepland"
         common.echo(f"  {step.name:<13} {_when(step.at)}  {state}")
 
 
 def _when(moment: datetime) -> str:
-    """A moment as the admin reads it (UTC, as everywhere in the CLI)."""
-    return f"{moment:%d-%m-%Y %H:%M}"
+    """A moment as the admin reads it, on the clock of the configured zone."""
+    return common.when(moment)

@@ -9,6 +9,7 @@ from mailbot.addresses import try_normalise
 from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
+from mailbot.localtime import shown, shown_day, zone_of
 from mailbot.models import Organisation
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 from mailbot.submissions import current_rows
@@ -65,18 +66,19 @@ def _overview(ctx: Context, org: Organisation) -> Overview:
     """The current figures of one organisation, grouped per period, for template and files."""
     periods: dict[str, PeriodFigures] = {}
     rows: list[Row] = []
+    zone = zone_of(ctx.settings)
     for sub, _, answer in sorted(current_rows(ctx.session, org=org),
                                  key=lambda r: (r[0].period, r[0].form_kind)):
         form = load_form(sub.form_kind, sub.form_version)
         entry = periods.setdefault(sub.period, PeriodFigures(
-            sub.revision, sub.created_at.strftime("%d-%m-%Y"), form))
+            sub.revision, shown_day(sub.created_at, zone), form))
         entry.form = form
         entry.answers[answer.question] = answer.value
         if answer.note:
             entry.notes[answer.question] = answer.note
         rows.append((sub.period, org.name, sub.form_kind, answer.question,
                      _label(form, answer.question), answer.value, sub.revision,
-                     sub.created_at.isoformat(), sub.form_version, answer.note or ""))
+                     shown(sub.created_at, zone), sub.form_version, answer.note or ""))
     return Overview(org.name, dict(sorted(periods.items())), rows)
 
 

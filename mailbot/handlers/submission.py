@@ -25,6 +25,7 @@ from mailbot.addresses import try_normalise
 from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
+from mailbot.localtime import shown, zone_of
 from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
 from mailbot.outcome import Context, Draft, Outcome
@@ -182,7 +183,8 @@ def _problems(
     return _reply(ctx, sender, "rejected", f"problems: {codes}{_unread(ctx, reading)}",
                   "problems", "problems.txt.j2", authenticated=True, org_name=org.name,
                   problems=reading.problems, labels=labels, lines=reading.lines,
-                  org_field=form.org_field, last_ended=Period.last_ended(ctx.now),
+                  org_field=form.org_field,
+                  last_ended=Period.last_ended(ctx.now, zone_of(ctx.settings)),
                   cut=bool(ctx.mail.cut or reading.cut))
 
 
@@ -206,7 +208,8 @@ def _store(
              "note": _notes(reading).get(q.key, "")} for q in form.questions]
     changes = [{"key": c.question, "label": labels[c.question], "before": c.before,
                 "after": c.after} for c in stored.changes]
-    replaced_at = stored.replaced.created_at.strftime("%d-%m-%Y %H:%M") if stored.replaced else ""
+    zone = zone_of(ctx.settings)
+    replaced_at = shown(stored.replaced.created_at, zone) if stored.replaced else ""
     revision = stored.submission.revision
     return _reply(
         ctx, sender, "processed", f"stored revision {revision}", "confirmation",

@@ -67,10 +67,10 @@ def _per_rihg(scope: Scope, imposed: Cell, rihg_forms: Cell, coverage: float | N
 def rihg(scope: Scope, period: str) -> tuple[Cell, Cell]:
     """The national huisverboden per ingevuld RiHG over the reporting units, and coverage."""
     police = scope.dataset.submitters(period, POLITIE)
-    units = {unit_of_police(org) for org in police} - {None}
+    units = {unit for org in police if (unit := unit_of_police(org)) is not None}
     if not units:
         return None, None
-    invited, submitted = _area(scope, period, units)  # type: ignore[arg-type]
+    invited, submitted = _area(scope, period, units)
     coverage = _coverage(invited, submitted)
     forms = scope.national_cell(period, "4", scope.dataset.total(period, POLITIE, police)["4"],
                                 POLITIE)

@@ -13,6 +13,7 @@ from mailbot.rounds.mailing import (
     open_round,
     overview,
     remind,
+    reminder_plan,
     require_ended,
     require_round,
     uninvited,
@@ -20,12 +21,14 @@ from mailbot.rounds.mailing import (
 from mailbot.rounds.status import RoundView, Standing, view
 from mailbot.rounds.threads import Deadlines, is_late, period_replied_to
 from mailbot.rounds.tick import tick
-from mailbot.rounds.timeline import Timeline, local_day, timeline
+from mailbot.rounds.timeline import Timeline, deadline_for, local_day, timeline
 
 __all__ = [
-    "Addressed", "Deadlines", "RoundView", "Standing", "Timeline", "is_late", "local_day",
+    "Addressed", "Deadlines", "RoundView", "Standing", "Timeline", "deadline_for", "is_late",
+    "local_day",
     "milestone_key", "missing",
-    "open_round", "overview", "period_replied_to", "remind", "require_ended", "require_round",
+    "open_round", "overview", "period_replied_to", "remind", "reminder_plan", "require_ended",
+    "require_round",
     "tick", "timeline",
     "uninvited", "view",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from mailbot import milestones, orgs, outbox
 from mailbot.compose import reply_message_id
 from mailbot.config import Settings
 from mailbot.forms import load_form
+from mailbot.localtime import DUTCH, zone_of
 from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
 from mailbot.outcome import Draft
 from mailbot.periods import Period
@@ -28,10 +30,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Addressed:
-    """An organisation and the addresses a round mail goes (or would go) to."""
+    """An organisation, the addresses a round mail goes (or would go) to, and all its
+    registered addresses (none: it cannot be reached by mail at all)."""
 
     org: Organisation
     addresses: tuple[str, ...]
+    registered: tuple[str, ...] = ()
 
 
 def milestone_key(period: Period, step: str) -> str:
@@ -39,9 +43,9 @@ def milestone_key(period: Period, step: str) -> str:
     return f"round:{period}:{step}"
 
 
-def require_ended(period: Period, now: datetime) -> None:
+def require_ended(period: Period, now: datetime, zone: ZoneInfo = DUTCH) -> None:
     """An AdminError unless the half year is over (figures about it cannot be sent before)."""
-    if not period.has_ended(now):
+    if not period.has_ended(now, zone):
         raise orgs.AdminError(f"De periode {period} is nog niet voorbij")
 
 
@@ -72,11 +76,12 @@ def has_submitted(session: Session, org: Organisation, period: Period) -> bool:
 
 def missing(session: Session, period: Period) -> list[Addressed]:
     """Active organisations without figures for the period, as of now, with their addresses."""
-    return [
-        Addressed(org, tuple(orgs.addresses_of(session, org)))
-        for org in active(session)
-        if not has_submitted(session, org, period)
-    ]
+    absent = [org for org in active(session) if not has_submitted(session, org, period)]
+    planned = []
+    for org in absent:
+        registered = tuple(orgs.addresses_of(session, org))
+        planned.append(Addressed(org, registered, registered))
+    return planned
 
 
 def uninvited(session: Session, period: Period) -> list[Addressed]:
@@ -87,11 +92,25 @@ def uninvited(session: Session, period: Period) -> list[Addressed]:
     ).all())
     planned = []
     for org in active(session):
-        registered = orgs.addresses_of(session, org)
+        registered = tuple(orgs.addresses_of(session, org))
         addresses = tuple(a for a in registered if (org.id, a) not in invited)
         if addresses or not registered:  # an organisation without an address is reported
-            planned.append(Addressed(org, addresses))
+            planned.append(Addressed(org, addresses, registered))
     return planned
+
+
+def reminder_plan(
+    session: Session, settings: Settings, round_: Round, step: str
+) -> list[Addressed]:
+    """Who a reminder of this step would reach now, as `remind` decides it: the organisations
+    still missing, at each address this step has not reached yet (a manual step is one a day)."""
+    return [
+        Addressed(planned.org, tuple(
+            a for a in planned.addresses
+            if not _queued_before(session, settings, round_, planned.org, a, "reminder", step)
+        ), planned.registered)
+        for planned in missing(session, Period.parse(round_.period))
+    ]
 
 
 def asked(session: Session, period: Period) -> list[int]:
@@ -120,7 +139,7 @@ def open_round(
     Run again, it invites only organisations and addresses added since. A progress step per
     organisation.
     """
-    require_ended(period, now)
+    require_ended(period, now, zone_of(settings))
     round_ = session.get(Round, str(period))
     if round_ is None:
         milestones.record(session, milestone_key(period, "open"), now, opened_by)
@@ -137,7 +156,7 @@ def open_round(
         sent = tuple(a for a in planned.addresses
                      if _queue(session, settings, now, round_, planned.org, a, "invitation", "",
                                rendered))
-        invited.append(Addressed(planned.org, sent))
+        invited.append(Addressed(planned.org, sent, planned.registered))
         progress.advance()
     return round_, invited
 
@@ -159,7 +178,7 @@ def remind(
         sent = tuple(a for a in planned.addresses
                      if _queue(session, settings, now, round_, planned.org, a, "reminder", step,
                                rendered))
-        reminded.append(Addressed(planned.org, sent))
+        reminded.append(Addressed(planned.org, sent, planned.registered))
         progress.advance()
     return reminded
 
@@ -201,15 +220,31 @@ def _render(renderer: Renderer, template: str, round_: Round, org: Organisation)
                          period=str(period), period_dutch=period.dutch, deadline=round_.deadline)
 
 
+def _basis(round_: Round, org: Organisation, address: str, kind: str, step: str) -> str:
+    """What a round mail is, from which its Message-ID is made."""
+    return f"round:{round_.period}:{kind}:{step}:{org.id}:{address}"
+
+
+def _queued_before(
+    session: Session, settings: Settings, round_: Round, org: Organisation, address: str,
+    kind: str, step: str,
+) -> bool:
+    """True when this round mail was queued before (its Message-ID is on a RoundMail row)."""
+    basis = _basis(round_, org, address, kind, step)
+    bare = reply_message_id(basis, kind, 0, settings).strip("<>")
+    query = select(RoundMail.id).where(RoundMail.message_id == bare)
+    return session.exec(query).first() is not None
+
+
 def _queue(
     session: Session, settings: Settings, now: datetime, round_: Round, org: Organisation,
     address: str, kind: str, step: str, rendered: Rendered,
 ) -> bool:
     """Queue one round mail unless it was queued before; False when nothing was queued."""
-    basis = f"round:{round_.period}:{kind}:{step}:{org.id}:{address}"
-    bare = reply_message_id(basis, kind, 0, settings).strip("<>")
-    if session.exec(select(RoundMail.id).where(RoundMail.message_id == bare)).first():
+    if _queued_before(session, settings, round_, org, address, kind, step):
         return False
+    basis = _basis(round_, org, address, kind, step)
+    bare = reply_message_id(basis, kind, 0, settings).strip("<>")
     reply_id = outbox.queue(session, settings, now, Draft(address, kind, rendered), None,
                             basis=basis)
     if reply_id is None:  # queued before under the same Message-ID

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from mailbot import health, milestones, reports
 from mailbot.bot import Bot
+from mailbot.localtime import zone_of
 from mailbot.models import Round
 from mailbot.periods import Period
 from mailbot.reports.figures import invited_ids
@@ -35,7 +36,7 @@ def tick(bot: Bot) -> list[str]:
     if not bot.settings.round_auto:
         return []
     now = bot.clock.now()
-    latest = Period.last_ended(now)
+    latest = Period.last_ended(now, zone_of(bot.settings))
     done = [
         line
         for period in (latest.previous(), latest)
@@ -74,7 +75,8 @@ def _in_transaction(bot: Bot, step: Step, period: Period, now: datetime) -> str 
 def _open(session: Session, bot: Bot, period: Period, now: datetime) -> str | None:
     key = milestone_key(period, "open")
     plan = timeline(bot.settings, period)
-    if now < plan.opens or not period.has_ended(now) or milestones.reached(session, key):
+    ended = period.has_ended(now, zone_of(bot.settings))
+    if now < plan.opens or not ended or milestones.reached(session, key):
         return None
     if is_after(bot.settings, plan.deadline, now):
         milestones.record(session, key, now, "skipped: the deadline had passed")

@@ -1,10 +1,12 @@
 """When a round's steps fall: the opening, the deadline, the reminders and the admins' overview.
 
 Days are calendar days in `settings.round_timezone`; round mail goes out at
-`settings.round_send_hour` on working days (Monday to Friday; public holidays are not known).
-A step that falls on a weekend moves: the opening and the overview to the Monday after (a round
-cannot open before its half year is over), a reminder to the Friday before (so the reminded keep
-the days the reminder counts on).
+`settings.round_send_hour` on Dutch working days (Monday to Friday, public holidays excepted:
+mailbot.workdays). A step that falls on another day moves: the opening and the overview to the
+working day after (a round cannot open before its half year is over), a reminder to the working
+day before (so the reminded keep the days the reminder counts on). A deadline that falls on a
+weekend or a holiday moves to the working day after, as the Algemene termijnenwet moves a
+legal one.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
 from mailbot.periods import Period
-
-SATURDAY = 5
+from mailbot.workdays import next_working_day, previous_working_day
 
 
 @dataclass(frozen=True)
@@ -60,31 +61,18 @@ def send_moment(settings: Settings, day: date) -> datetime:
     return local.astimezone(UTC)
 
 
-def next_working_day(day: date) -> date:
-    """The day itself when it is a working day, else the Monday after."""
-    while day.weekday() >= SATURDAY:
-        day += timedelta(days=1)
-    return day
-
-
-def previous_working_day(day: date) -> date:
-    """The day itself when it is a working day, else the Friday before."""
-    while day.weekday() >= SATURDAY:
-        day -= timedelta(days=1)
-    return day
-
-
 def opening_day(settings: Settings, period: Period) -> date:
     """The day the round of a period opens by itself (before the weekend rule)."""
     return period.end + timedelta(days=max(settings.round_open_days, 0))
 
 
 def deadline_for(settings: Settings, period: Period, opened_on: date | None = None) -> date:
-    """The deadline: so many weeks after the opening day, or after a later manual opening."""
+    """The deadline: so many weeks after the opening day, or after a later manual opening,
+    moved to the next working day when it falls on a weekend or a public holiday."""
     start = opening_day(settings, period)
     if opened_on is not None:
         start = max(start, opened_on)
-    return start + timedelta(weeks=settings.round_deadline_weeks)
+    return next_working_day(start + timedelta(weeks=settings.round_deadline_weeks))
 
 
 def timeline(settings: Settings, period: Period, deadline: date | None = None) -> Timeline:
