@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -13,7 +13,7 @@ from mailbot import passwords
 from mailbot.addresses import normalise
 from mailbot.forms import KINDS
 from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret
-from mailbot.names import name_key
+from mailbot.names import name_key, spellings
 
 
 class AdminError(ValueError):
@@ -55,14 +55,46 @@ _ACTING_FOR = (
 
 
 def find(session: Session, name: str) -> Organisation | None:
-    """The organisation a person means by this name or alias (see names.name_key)."""
+    """The organisation a person means by this name or alias (see names.name_key), however
+    it is qualified (`Utrecht (gemeente)`, `Eenheid Midden-Nederland`: see `find_qualified`)."""
     key = name_key(name)
     if not key:
         return None
     org = session.exec(_ORG_BY_KEY, params={"key": key}).first()
     if org is not None:
         return org
-    return session.exec(_ORG_BY_ALIAS, params={"key": key}).first()
+    org = session.exec(_ORG_BY_ALIAS, params={"key": key}).first()
+    return org if org is not None else find_qualified(session, name)
+
+
+# Organisations and alias owners whose key is one of `keys`: one statement, both indexes.
+_KEYS = bindparam("keys", expanding=True)
+_ORG_TABLE, _ALIAS_TABLE = Organisation.__table__.c, Alias.__table__.c  # type: ignore[attr-defined]
+_BY_KEYS = union_all(
+    core_select(_ORG_TABLE.id, _ORG_TABLE.kind, _ORG_TABLE.name_key)
+    .where(_ORG_TABLE.name_key.in_(_KEYS)),
+    core_select(_ORG_TABLE.id, _ORG_TABLE.kind, _ALIAS_TABLE.name_key)
+    .where(_ALIAS_TABLE.organisation_id == _ORG_TABLE.id, _ALIAS_TABLE.name_key.in_(_KEYS)),
+)
+
+
+def find_qualified(session: Session, name: str) -> Organisation | None:
+    """The one organisation this name means once the words that only say its kind are set
+    aside, on either side (names.spellings): `Gemeente: Utrecht (gemeente)` is Utrecht and
+    `Eenheid Amsterdam` the police unit registered as `Politie Amsterdam`, never the
+    municipality. None when no organisation or more than one fits."""
+    found = qualified_id(session, name)
+    return session.get(Organisation, found) if found is not None else None
+
+
+def qualified_id(session: Session, name: str) -> int | None:
+    """The id of the organisation `find_qualified` finds, in one statement."""
+    kinds = dict(reversed(spellings(name)))  # key -> kind; the name as written counts first
+    if not kinds:
+        return None
+    rows = session.execute(_BY_KEYS, {"keys": list(kinds)}).all()
+    fitting = {org_id for org_id, kind, key in rows if kinds[key] in (None, kind)}
+    return next(iter(fitting)) if len(fitting) == 1 else None
 
 
 def require(session: Session, name: str) -> Organisation:
