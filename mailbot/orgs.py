@@ -134,6 +134,37 @@ def add(
     return org
 
 
+def add_alias(session: Session, now: datetime, org: Organisation, alias: str) -> bool:
+    """Let staff write `alias` for `org`; False when it already stands for `org`. AdminError
+    when it is empty or the name or alias of another organisation."""
+    key = name_key(alias)
+    if not key:
+        raise AdminError(f"Lege naam: {alias!r}")
+    owner = session.exec(_ORG_BY_KEY, params={"key": key}).first() or session.exec(
+        _ORG_BY_ALIAS, params={"key": key}).first()
+    if owner is not None and owner.id == org.id:
+        return False
+    if owner is not None:
+        raise AdminError(f"Naam is al in gebruik: {alias} ({owner.name})")
+    session.add(Alias(organisation_id=org.id, name=alias.strip(), name_key=key))
+    session.flush()
+    audit(session, now, "admin", "alias.add", org, alias.strip())
+    return True
+
+
+def remove_alias(session: Session, now: datetime, org_name: str, alias: str) -> Alias:
+    """Stop `alias` standing for the organisation; AdminError when it is not one of its
+    aliases (its own name cannot be removed)."""
+    org = require(session, org_name)
+    row = session.exec(select(Alias).where(Alias.organisation_id == org.id,
+                                           Alias.name_key == name_key(alias))).first()
+    if row is None:
+        raise AdminError(f"{alias} is geen andere naam van {org.name}")
+    session.delete(row)
+    audit(session, now, "admin", "alias.remove", org, row.name)
+    return row
+
+
 def summaries(session: Session) -> list[OrgSummary]:
     """Every organisation with its aliases and addresses, by name."""
     result = []

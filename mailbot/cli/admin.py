@@ -15,6 +15,7 @@ org_app = common.group("Organisations (gemeenten, politie-eenheden).")
 address_app = common.group("Registered addresses of an organisation.")
 secret_app = common.group("Organisation secrets (wachtwoorden).")
 request_app = common.group("ACCOUNT and WACHTWOORD requests.")
+alias_app = common.group("Andere namen van een organisatie (Den Haag voor 's-Gravenhage).")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,8 +26,10 @@ def register(app: typer.Typer) -> None:
         (secret_app, "set", secret_set), (secret_app, "send", secret_send),
         (request_app, "list", request_list), (request_app, "approve", request_approve),
         (request_app, "reject", request_reject),
+        (alias_app, "add", alias_add), (alias_app, "remove", alias_remove),
     ):
         group.command(name)(command)
+    org_app.add_typer(alias_app, name="alias")
     app.add_typer(org_app, name="org")
     app.add_typer(address_app, name="address")
     app.add_typer(secret_app, name="secret")
@@ -74,6 +77,28 @@ def org_unlock(name: str) -> None:
         org_name = orgs.require(session, name).name
         locks.lift(session, common.now(), org_name)
     common.echo(f"Blokkade opgeheven: {org_name}")
+
+
+def alias_add(name: str, alias: str) -> None:
+    """Laat medewerkers ALIAS schrijven voor de organisatie NAME (achter "Gemeente:" of
+    "Politie-eenheid:"). Een naam die al bij een andere organisatie hoort, wordt geweigerd.
+
+    Example: mailbot org alias add "'s-Gravenhage" "Den Haag"
+    """
+    with common.session() as session:
+        org = orgs.require(session, name)
+        added = orgs.add_alias(session, common.now(), org, alias)
+        common.echo(f"{'Toegevoegd' if added else 'Al bekend'}: {alias} voor {org.name}")
+
+
+def alias_remove(name: str, alias: str) -> None:
+    """Haal een andere naam van de organisatie NAME weg; de eigen naam blijft.
+
+    Example: mailbot org alias remove "'s-Gravenhage" "Den Haag"
+    """
+    with common.session() as session:
+        removed = orgs.remove_alias(session, common.now(), name, alias)
+        common.echo(f"Verwijderd: {removed.name} bij {name}")
 
 
 def address_add(name: str, email: str) -> None:
