@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from mailbot.config import Settings
+
 
 def templates_dir() -> Path:
     """The packaged templates (wheel install) or the repository's `templates/`."""
@@ -23,10 +25,21 @@ class Rendered:
     body: str
 
 
-class Renderer:
-    """The template environment; undefined variables are errors, never silent blanks."""
+@dataclass(frozen=True)
+class Contacts:
+    """Whom staff may ask about the questions and figures, and about mail, secrets and access
+    (`MAILBOT_CONTACT_CONTENT`, `MAILBOT_CONTACT_TECHNICAL`); empty when not set."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    content: str = ""
+    technical: str = ""
+
+
+class Renderer:
+    """The template environment; undefined variables are errors, never silent blanks.
+
+    `contacts` are named at the foot of every mail to staff (`_signature.txt.j2`)."""
+
+    def __init__(self, directory: Path | None = None, *, contacts: Contacts | None = None) -> None:
         self.env = Environment(
             loader=FileSystemLoader(directory or templates_dir()),
             undefined=StrictUndefined,
@@ -35,6 +48,13 @@ class Renderer:
             lstrip_blocks=True,
             autoescape=False,
         )
+        self.env.globals["contacts"] = contacts or Contacts()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Renderer:
+        """The templates with the contacts the settings name."""
+        return cls(contacts=Contacts(settings.contact_content.strip(),
+                                     settings.contact_technical.strip()))
 
     def text(self, name: str, **context: Any) -> str:
         """Render a template to plain text."""

@@ -181,6 +181,9 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-period-words": _line(b"Periode: ", b"januari ", b"x"),
     "text-period-years": _line(b"Periode: ", b"2026 ", b"x"),
     "text-remark-commas": _line(b"1. Aantal: 12", b" ,", b""),
+    # The questions a person names (mailbot.asked): "vraag" with endless blanks, or repeated.
+    "text-question-blanks": _line(b"vraag nr.", b" ", b"x"),
+    "text-question-words": _text(b"vraag vraag nummer vragen x "),
     "text-colons": _line(b"", b"a:", b""),
     "text-tabs": _line(b"1.", b"\t", b"x"),
     "text-bullets": _line(b"", b"- ", b"x"),

@@ -145,7 +145,8 @@ def secret_send(name: str) -> None:
     settings = Settings()
     with common.session() as session:
         org = orgs.require(session, name)
-        sent_to = requests.send_new_secret(session, settings, Renderer(), common.now(), org,
+        sent_to = requests.send_new_secret(session, settings, Renderer.for_settings(settings),
+                                             common.now(), org,
                                            basis=f"secret-send:{org.id}")
     common.flush(settings)
     common.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
@@ -181,8 +182,8 @@ def request_approve(
     """
     settings = Settings()
     with common.session() as session:
-        request, organisation = requests.approve(session, settings, Renderer(), common.now(),
-                                                 request_id, org)
+        request, organisation = requests.approve(
+            session, settings, Renderer.for_settings(settings), common.now(), request_id, org)
     common.flush(settings)
     common.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
                 "verstuurd")
@@ -198,6 +199,7 @@ def request_reject(
     """
     settings = Settings()
     with common.session() as session:
-        requests.reject(session, settings, Renderer(), common.now(), request_id, reason)
+        requests.reject(session, settings, Renderer.for_settings(settings), common.now(),
+                        request_id, reason)
     common.flush(settings)
     common.echo(f"Aanvraag {request_id} afgewezen")

@@ -53,7 +53,7 @@ def template(
     if kind not in KINDS:
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
     parsed = common.period(period) if period else None
-    mail = Renderer().mail(
+    mail = Renderer.for_settings(Settings()).mail(
         "template.txt.j2", form=load_form(kind), org_name=org,
         period=str(parsed) if parsed else "", period_dutch=parsed.dutch if parsed else "",
     )
@@ -71,7 +71,8 @@ def run(once: Annotated[bool, typer.Option(help="one full pass, then exit")] = F
     settings = Settings()
     engine = db.make_engine(settings.database_url)
     db.init(engine)
-    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    bot = Bot(settings=settings, engine=engine, clock=SystemClock(),
+              renderer=Renderer.for_settings(settings))
     try:
         if once:
             for step in rounds.tick(bot):

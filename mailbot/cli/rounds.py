@@ -42,8 +42,9 @@ def round_open(period: str, dry_run: DryRun = False) -> None:
             common.echo("Niets verstuurd (--dry-run).")
             return
         with progress.bar("Uitnodigingen klaarzetten") as steps:
-            round_, invited = rounds.open_round(session, settings, Renderer(), common.now(),
-                                                parsed, "admin", steps)
+            round_, invited = rounds.open_round(
+                session, settings, Renderer.for_settings(settings), common.now(), parsed,
+                "admin", steps)
     _echo_plan("uitnodiging", invited)
     common.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
     with progress.bar("Uitnodigingen versturen"):  # no count: the outbox sends what is due
@@ -91,7 +92,8 @@ def round_remind(period: str, dry_run: DryRun = False) -> None:
             return
         step = f"manual:{rounds.local_day(settings, now)}"
         with progress.bar("Herinneringen klaarzetten") as steps:
-            reminded = rounds.remind(session, settings, Renderer(), now, round_, step, steps)
+            reminded = rounds.remind(session, settings, Renderer.for_settings(settings), now,
+                                     round_, step, steps)
     _echo_plan("herinnering", reminded)
     with progress.bar("Herinneringen versturen"):  # no count: the outbox sends what is due
         common.flush(settings)

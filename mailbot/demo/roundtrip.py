@@ -87,7 +87,8 @@ def _play(
     settings = _settings(directory, imap, smtp)
     engine = db.make_engine(settings.database_url)
     db.init(engine)
-    bot = Bot(settings=settings, engine=engine, clock=SystemClock(), renderer=Renderer())
+    bot = Bot(settings=settings, engine=engine, clock=SystemClock(),
+              renderer=Renderer.for_settings(settings))
     period = Period.last_ended(bot.clock.now())
     secret = _register(bot)
     say(f"1. Gemeente Utrecht geregistreerd met adres {STAFF_ADDRESS} en wachtwoord {secret}")

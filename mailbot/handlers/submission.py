@@ -20,10 +20,11 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from mailbot import dmarc, locks, rounds, submissions
+from mailbot import dmarc, locks, orgs, rounds, submissions
 from mailbot.addresses import try_normalise
 from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
+from mailbot.handlers.forward import forward
 from mailbot.handlers.refusal import login_failed
 from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
@@ -124,16 +125,22 @@ def _answers_our_report(ctx: Context) -> bool:
 
 
 def _no_form(ctx: Context, sender: str) -> Outcome:
-    """No form filled in; say so when the only figures are in a message the person quoted."""
+    """No form filled in. From a registered address (its domain authenticated, where that is
+    required) it goes to a person, unless the only figures are in a message the person
+    quoted (figures typed into a quote): then, as to anyone else, the answer says so."""
     form = load_form("gemeente")
     quoted = parse(ctx.mail.quoted, form, now=ctx.now, scans=ctx.scans) if ctx.mail.quoted else None
-    if _answers_our_report(ctx) and not (quoted and quoted.answers):
-        # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
+    quoted_figures = bool(quoted and quoted.answers)
+    if not quoted_figures and ctx.settings.helpdesk:
+        acting = orgs.acting_for(ctx.session, sender)
+        if acting and _sender_trusted(ctx, sender):
+            return forward(ctx, sender, acting)
+    if _answers_our_report(ctx) and not quoted_figures:
+        # "Dank u wel" under a confirmation, with no one to hand it to, needs no answer.
         return Outcome("ignored", "remark on one of our replies, no form")
-    cut = bool(ctx.mail.cut)
     return _reply(ctx, sender, "rejected", "no form" + _unread(ctx), "no_form", "no_form.txt.j2",
-                  form=form, org_name="", period="", quoted_figures=bool(quoted and quoted.answers),
-                  cut=cut)
+                  form=form, org_name="", period="", quoted_figures=quoted_figures,
+                  cut=bool(ctx.mail.cut))
 
 
 def _sender_trusted(ctx: Context, sender: str) -> bool:
