@@ -25,7 +25,7 @@ from mailbot.addresses import try_normalise
 from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
 from mailbot.handlers.forward import forward
-from mailbot.handlers.refusal import login_failed
+from mailbot.handlers.refusal import login_failed, registered_elsewhere
 from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
 from mailbot.outcome import Context, Draft, Outcome
@@ -47,7 +47,7 @@ def handle(ctx: Context) -> Outcome:
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
                          reading.secret, ctx.verified_secrets)
     if login.org is None:
-        return _refuse(ctx, sender, login)
+        return _refuse(ctx, sender, login, reading.person_name)
     org = login.org
     form = load_form(org.kind)
     if form.kind != "gemeente":
@@ -151,9 +151,10 @@ def _sender_trusted(ctx: Context, sender: str) -> bool:
     return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 
-def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
-    """The seed's answer. Only a guess from a registered address counts toward a lockout; the
-    admins hear of it when this one locks the organisation."""
+def _refuse(ctx: Context, sender: str, login: Login, person_name: str | None) -> Outcome:
+    """The seed's answer; to a registered address that named another organisation, or none,
+    with the name it is registered for. Only a guess from a registered address counts toward
+    a lockout; the admins hear of it when this one locks the organisation."""
     notices: tuple[Draft, ...] = ()
     claimed = login.claimed
     if login.guess and claimed is not None and locks.record_guess(
@@ -163,8 +164,10 @@ def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
                                      attempts=ctx.settings.lockout_attempts,
                                      minutes=ctx.settings.lockout_minutes, sender=sender)
         notices = tuple(Draft(a, "admin_locked", rendered) for a in ctx.settings.admin_addresses)
-    return login_failed(ctx, sender, "login failed", notices, standing=login.sender,
-                        claimed=claimed)
+    elsewhere = registered_elsewhere(ctx, sender, login)
+    reason = "login failed" + ("; told the name it is registered for" if elsewhere else "")
+    return login_failed(ctx, sender, reason, notices, standing=login.sender, claimed=claimed,
+                        person_name=person_name, registered_for=elsewhere)
 
 
 def _is_form(reading: Reading) -> bool:
