@@ -25,6 +25,14 @@ class Rendered:
     body: str
 
 
+def dutch_number(value: object) -> str:
+    """A count as a Dutch reader writes it, with a point between thousands (2.431), as the
+    report does; anything else (a dash, a text) as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Contacts:
     """Whom staff may ask about the questions and figures, and about mail, secrets and access
@@ -49,6 +57,7 @@ class Renderer:
             autoescape=False,
         )
         self.env.globals["contacts"] = contacts or Contacts()
+        self.env.filters["number"] = dutch_number
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Renderer:

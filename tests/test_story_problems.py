@@ -167,7 +167,7 @@ def explain(problem: Problem, org_field: str = "Gemeente") -> str:
     """The one bullet the problem reply gives for this problem."""
     body = Renderer().mail(
         "problems.txt.j2", org_name="Utrecht", problems=(problem,), labels=LABELS, lines=(),
-        cut=False, org_field=org_field,
+        cut=False, org_field=org_field, person_name="",
         last_ended=Period.last_ended(datetime(2026, 7, 6, tzinfo=UTC)),
     ).body
     [bullet] = [line[4:] for line in body.splitlines() if line.startswith("  - ")]

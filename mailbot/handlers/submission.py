@@ -186,6 +186,7 @@ def _problems(
     labels = {q.key: q.label for q in form.questions}
     return _reply(ctx, sender, "rejected", f"problems: {codes}{_unread(ctx, reading)}",
                   "problems", "problems.txt.j2", authenticated=True, org_name=org.name,
+                  person_name=reading.person_name or "",
                   problems=reading.problems, labels=labels, lines=reading.lines,
                   org_field=form.org_field, last_ended=Period.last_ended(ctx.now),
                   cut=bool(ctx.mail.cut or reading.cut))
