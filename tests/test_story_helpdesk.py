@@ -184,3 +184,16 @@ def test_story_help_answers_the_question_the_mail_names_first(
     assert first.startswith('U vraagt naar vraag 9, "Uitkomst voorlopige voorzieningen". '
                             "Toelichting: ")
     assert body.index("Toelichting bij de vragen") > body.index(first)
+
+
+def test_story_a_question_about_a_question_gets_its_toelichting_while_a_person_answers(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    imap_account.append(simple_mail(SENDER, "Vraag", "Wat bedoelt u met vraag 9?\n"))
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    told = _by_recipient(smtp_sink, 2)[SENDER].get_content()
+    assert told.startswith(f"Geachte heer/mevrouw,\n\n{TOLD}")
+    assert ('Alvast de toelichting bij de vraag die u noemt:\n\nVraag 9, "Uitkomst voorlopige '
+            'voorzieningen": ') in told

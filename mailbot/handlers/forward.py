@@ -1,7 +1,8 @@
 """A person behind the bot: mail from a registered address that is neither a form nor a
 command (a reply to the secret mail, to a confirmation or a problems list; a free question)
 is handed on to the helpdesk (`MAILBOT_HELPDESK_ADDRESSES`, else the admins), and its sender
-is told in one line that a person will answer.
+is told in one line that a person will answer (with the toelichting of a question the mail
+names, meanwhile).
 
 What is handed on is the copy of the mail that is kept: every typed secret masked
 (mailbot.masking). One sender's mails are handed on at most `max_forwards_per_day` times a
@@ -16,6 +17,8 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from mailbot.forms import load_form
+from mailbot.handlers.help import explained
 from mailbot.models import Inbound, Organisation, Reply
 from mailbot.outcome import Attachment, Context, Draft, Outcome
 
@@ -38,7 +41,9 @@ def forward(ctx: Context, sender: str, acting: list[Organisation]) -> Outcome:
     files = (Attachment("doorgestuurd.eml", "message/rfc822", bytes(ctx.inbound.raw)),)
     drafts = tuple(Draft(to, KIND, rendered, files if attached else (), reply_to=sender)
                    for to in ctx.settings.helpdesk)
-    told = Draft(sender, "forwarded", ctx.renderer.mail("forwarded.txt.j2"))
+    # "Wat bedoelt u met vraag 9?": the toelichting of that question goes with the one line.
+    asked = explained(load_form(acting[0].kind), ctx.mail.questions_asked)
+    told = Draft(sender, "forwarded", ctx.renderer.mail("forwarded.txt.j2", asked=asked))
     return Outcome("processed", "forwarded to the helpdesk", (*drafts, told))
 
 
