@@ -197,3 +197,22 @@ def test_story_a_question_about_a_question_gets_its_toelichting_while_a_person_a
     assert told.startswith(f"Geachte heer/mevrouw,\n\n{TOLD}")
     assert ('Alvast de toelichting bij de vraag die u noemt:\n\nVraag 9, "Uitkomst voorlopige '
             'voorzieningen": ') in told
+
+
+def test_story_a_reply_quoting_a_secret_mail_of_the_old_layout_is_handed_on_masked(
+    bot: Bot, imap_account: Any, smtp_sink: Any
+) -> None:
+    """Before the secret stood after a label, the secret mail had it alone on a line."""
+    old_layout = EmailMessage()
+    old_layout["Subject"] = "Monitoringsysteem Huisverbod: nieuw wachtwoord voor Utrecht"
+    old_layout["Message-ID"] = make_msgid(domain="huisverbod.test")
+    old_layout.set_content("Geachte heer/mevrouw,\n\nVoor Utrecht is een nieuw wachtwoord "
+                           "ingesteld voor het Monitoringsysteem Huisverbod:\n\n"
+                           "    kq7m-x3rt-hc9w-pa4e\n\nHet vorige wachtwoord werkt niet meer.\n")
+    imap_account.append(_reply_to(old_layout, SENDER, "Wie heeft dit aangevraagd?"))
+
+    assert run_pass(bot).outcomes == {"processed": 1}
+
+    forwarded = _by_recipient(smtp_sink, 2)[ADMIN]
+    assert "Wie heeft dit aangevraagd?" in forwarded.as_string()
+    assert "kq7m" not in forwarded.as_string().lower()
