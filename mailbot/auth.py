@@ -44,6 +44,9 @@ _FACTS = select(
 # By name, else by alias: two plain statements, where one with an OR would not use the index.
 _LOGIN_BY_NAME = _FACTS.where(_ORG.name_key == bindparam("key"))
 _LOGIN_BY_ALIAS = _FACTS.where(_ORG.id == orgs.ALIAS_OWNER)
+# A name written with a word that only says its kind ("Utrecht (gemeente)"): found by
+# orgs.find_qualified first, rarely needed.
+_LOGIN_BY_ID = _FACTS.where(_ORG.id == bindparam("org"))
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,7 @@ def authenticate(
     read-ahead thread checking a mail before its turn (mailbot.ahead): it only fills
     `verified_before`, whose answers the mail's own turn then uses.
     """
-    key = name_key(org_name) if org_name else ""
-    params = {"key": key, "email": sender or "", "now": now}
-    found = None
-    for statement in (_LOGIN_BY_NAME, _LOGIN_BY_ALIAS) if key else ():
-        # sqlmodel's exec is typed for its own select only; a Core select runs the same way.
-        found = session.exec(statement, params=params).first()  # type: ignore[call-overload]
-        if found is not None:
-            break
-    claimed, secret_id, stored_hash, registered, locked = found or (None, None, None, 0, 0)
+    claimed, secret_id, stored_hash, registered, locked = _facts(session, now, sender, org_name)
     standing = strangers.REGISTERED
     if not registered:
         standing = strangers.standing(session, settings, now, sender or "")
@@ -97,6 +92,25 @@ def authenticate(
     if not verified or ahead or locked:
         return Login(None, claimed, guess=True)
     return Login(claimed, claimed)
+
+
+def _facts(
+    session: Session, now: datetime, sender: str | None, org_name: str | None
+) -> tuple[Any, ...]:
+    """The named organisation, its current secret's id and hash, whether the sender is
+    registered for it and whether it is locked; Nones and zeros when no organisation fits."""
+    key = name_key(org_name) if org_name else ""
+    params: dict[str, Any] = {"key": key, "email": sender or "", "now": now}
+    for statement in (_LOGIN_BY_NAME, _LOGIN_BY_ALIAS) if key else ():
+        found = session.execute(statement, params).first()
+        if found is not None:
+            return tuple(found)
+    org_id = orgs.qualified_id(session, org_name) if key and org_name else None
+    if org_id is not None:
+        found = session.execute(_LOGIN_BY_ID, {**params, "org": org_id}).first()
+        if found is not None:
+            return tuple(found)
+    return (None, None, None, 0, 0)
 
 
 def _burn(

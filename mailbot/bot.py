@@ -38,7 +38,8 @@ class Bot:
         the templates, and a reading worker of its own unless one is shared."""
         return cls(settings=settings,
                    engine=engine if engine is not None else db.make_engine(settings.database_url),
-                   clock=clock if clock is not None else SystemClock(), renderer=Renderer(),
+                   clock=clock if clock is not None else SystemClock(),
+                   renderer=Renderer.for_settings(settings),
                    reader=reader if reader is not None else Reader())
 
     def close(self) -> None:

@@ -28,12 +28,13 @@ def daily_cap(settings: Settings, draft: Draft, inbound: Inbound | None) -> int 
     The cap stops mail loops, not service. It counts answers to inbound mail only, per kind,
     so that forged HELP mails cannot use up an address's confirmations. Never capped: what
     the bot sends by itself (round mail, reports: bounded by their milestones), secrets, mail
-    to the admins, and answers to a registered sender who gave the right secret (a loop has
-    no secret; `Draft.authenticated`).
+    to the admins and the helpdesk (a mail handed on is capped per sender instead,
+    mailbot.handlers.forward), and answers to a registered sender who gave the right secret
+    (a loop has no secret; `Draft.authenticated`).
     """
     if inbound is None or draft.sensitive or draft.authenticated:
         return None
-    if draft.to in settings.admin_addresses:
+    if draft.to in settings.admin_addresses or draft.to in settings.helpdesk:
         return None
     return settings.reply_caps.get(draft.kind, settings.max_replies_per_day)
 

@@ -13,7 +13,7 @@ from email.utils import format_datetime, formataddr
 
 from mailbot.config import Settings
 from mailbot.models import Inbound
-from mailbot.outcome import Draft
+from mailbot.outcome import Attachment, Draft
 
 
 def clean(text: str) -> str:
@@ -48,10 +48,25 @@ def compose(
     if draft.html is not None:
         message.add_alternative(draft.html, subtype="html", charset="utf-8")
     for item in draft.attachments:
+        if item.content_type == "message/rfc822":
+            _attach_mail(message, item)
+            continue
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(item.data, maintype=maintype, subtype=subtype,
                                filename=item.filename)
     return message
+
+
+def _attach_mail(message: EmailMessage, item: Attachment) -> None:
+    """A mail attached as it is (RFC 2046 allows no base64 there), not parsed again: its
+    bytes are the body of a message/rfc822 part, line ends as the rest of the message."""
+    part = EmailMessage()
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Disposition"] = f'attachment; filename="{clean(item.filename)}"'
+    part["Content-Transfer-Encoding"] = "8bit"
+    part.set_payload(item.data.replace(b"\r\n", b"\n").decode("ascii", "surrogateescape"))
+    message.make_mixed()
+    message.attach(part)
 
 
 def _headers(
@@ -67,6 +82,8 @@ def _headers(
         ("Auto-Submitted", "auto-replied" if inbound is not None else "auto-generated"),
         ("X-Auto-Response-Suppress", "All"),
     ]
+    if draft.reply_to is not None:
+        headers.append(("Reply-To", clean(draft.reply_to)))
     if inbound is not None and inbound.message_id:
         parent = f"<{clean(inbound.message_id)}>"
         headers += [("In-Reply-To", parent), ("References", parent)]

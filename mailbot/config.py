@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     from_address: str = "monitoring@localhost"
     from_name: str = "Monitoringsysteem Huisverbod"
     admin_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Mail from a registered address that is neither a form nor a command goes to a person:
+    # these addresses, or the admins' when empty (mailbot.handlers.forward); at most
+    # `max_forwards_per_day` of one sender's mails a day, so a loop cannot flood them.
+    helpdesk_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_forwards_per_day: int = 5
+    # Whom to ask, named at the foot of every mail to staff (as the 2008 manual did): free
+    # text such as "G. Varkevisser, g.varkevisser@minbzk.nl".
+    contact_content: str = ""
+    contact_technical: str = ""
 
     # Half-year reports (mailbot/reports): who gets them, the small-number rule, feedback.
     report_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -116,7 +125,12 @@ class Settings(BaseSettings):
     round_timezone: str = "Europe/Amsterdam"
     round_seconds: int = 300  # how often the daemon looks whether a round step is due
 
-    @field_validator("admin_addresses", "report_addresses", mode="before")
+    @property
+    def helpdesk(self) -> list[str]:
+        """Where mail for a person goes: the helpdesk, else the admins."""
+        return self.helpdesk_addresses or self.admin_addresses
+
+    @field_validator("admin_addresses", "report_addresses", "helpdesk_addresses", mode="before")
     @classmethod
     def _split_addresses(cls, value: Any) -> Any:
         if isinstance(value, str):

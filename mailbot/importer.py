@@ -3,7 +3,9 @@
 Accepts the columns of `data/gemeenten_2025.csv` (`gemeentecode`, `gemeentenaam`,
 `veiligheidsregio`, `inwoners_2024`, ...) or the simple headers `name,code,region,population`.
 An organisation is matched on its CBS code first, then on its name (or alias); addresses,
-secrets, aliases and the active flag are never touched. Running the same file again changes
+secrets and the active flag are never touched. A municipality gets the other names people write
+for it (mailbot.aliases: Den Haag, Zuidwest-Friesland, Weesp), each unless another organisation
+has that name already; aliases are never removed. Running the same file again changes
 nothing. The whole file is one transaction: a bad line stops the import before anything is
 written.
 """
@@ -13,12 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from mailbot import orgs
+from mailbot.aliases import known_aliases
 from mailbot.models import Alias, Organisation
 from mailbot.names import name_key
 from mailbot.progress import Progress
@@ -126,9 +130,9 @@ def apply(session: Session, now: datetime, rows: list[ImportRow], kind: str = "g
     for row in rows:
         org = _match(session, row, kind)
         if org is None:
-            _create(session, now, row, kind)
+            _add_known_aliases(session, now, _create(session, now, row, kind), row)
             created += 1
-        elif _update(session, now, org, row):
+        elif _update(session, now, org, row) | _add_known_aliases(session, now, org, row):
             updated += 1
         else:
             unchanged += 1
@@ -150,11 +154,24 @@ def _match(session: Session, row: ImportRow, kind: str) -> Organisation | None:
     return org
 
 
-def _create(session: Session, now: datetime, row: ImportRow, kind: str) -> None:
+def _create(session: Session, now: datetime, row: ImportRow, kind: str) -> Organisation:
     org = orgs.add(session, now, row.name, kind, row.code, row.region)
     if row.population is not None:
         org.population = row.population
         session.add(org)
+    return org
+
+
+def _add_known_aliases(session: Session, now: datetime, org: Organisation, row: ImportRow) -> bool:
+    """Give a municipality the names people use for it; True when one was added. A name that
+    another organisation has is left to it (the admin may have registered it so)."""
+    if org.kind != "gemeente":
+        return False
+    added = False
+    for alias in known_aliases(row.code, row.name):
+        with suppress(orgs.AdminError):
+            added |= orgs.add_alias(session, now, org, alias)
+    return added
 
 
 def _update(session: Session, now: datetime, org: Organisation, row: ImportRow) -> bool:

@@ -133,15 +133,25 @@ _SUB_ITEM = re.compile(r"^\(?(?P<letter>[a-z])(?:\s*[.)]|(?=\s*:))\s*(?P<rest>.*
 _SECRET_LINE = re.compile(r"^.*(?:wachtwoord|geheim).*$", re.IGNORECASE | re.MULTILINE)
 
 
+# A secret as the bot generates it (mailbot.passwords), alone on a line, quoted or not: the
+# secret mail wrote it so before it put a label before it, and a reply may quote such a mail.
+_SYMBOL = "[acdefghjkmnpqrtuvwxy34679]"
+_GENERATED = rf"{_SYMBOL}{{4}}(?:-{_SYMBOL}{{4}}){{3}}"
+_GENERATED_LINE = re.compile(rf"^[> \t]*+({_GENERATED})[ \t\r]*+$", re.IGNORECASE | re.MULTILINE)
+GENERATED_SECRET = re.compile(_GENERATED, re.IGNORECASE)  # anywhere: worth a closer look
+
+
 def typed_secrets(text: str) -> set[str]:
     """Every value written after a secret's label (`Wachtwoord:`) anywhere in `text`, quoted
-    lines too: what must be masked wherever a copy of the mail is kept."""
+    lines too, and every secret of the bot's making alone on a line: what must be masked
+    wherever a copy of the mail is kept."""
     found: set[str] = set()
     for match in _SECRET_LINE.finditer(text):
         line = match.group().strip().lstrip("> ")
         field = _field_parts(_clean(line))
         if field and field[1] and _field_name(field[0]) == "secret":
             found.add(field[1])
+    found.update(match.group(1) for match in _GENERATED_LINE.finditer(text))
     return found
 
 

@@ -29,6 +29,7 @@ from email.message import Message
 from email.policy import Compat32, compat32
 from typing import NamedTuple
 
+from mailbot.lines import GENERATED_SECRET
 from mailbot.mail import large
 from mailbot.mail.charsets import decode_bytes, decode_words
 from mailbot.mail.html import html_to_text
@@ -224,8 +225,13 @@ def _visible(part: Message, texts: dict[int, str]) -> str:
     markup is found whole; windows that meet are read as one, so the work stays linear)."""
     text = _text_of(part, texts)
     found = [match.start() for match in _LABEL.finditer(text)]
-    if not found or part.get_content_subtype() != "html":
-        return text if found else ""
+    if not found:
+        # No label, but maybe a secret of the bot's making alone on a line (mailbot.lines).
+        if not GENERATED_SECRET.search(text):
+            return ""
+        return html_to_text(text) if part.get_content_subtype() == "html" else text
+    if part.get_content_subtype() != "html":
+        return text
     windows: list[list[int]] = []
     for start in found:
         if windows and start <= windows[-1][1]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 # "gemeente Den Haag" and "Den Haag" are one municipality; nothing else is stripped, so police
@@ -44,6 +45,73 @@ def name_key(name: str) -> str:
     """
     folded = _LEADING_GEMEENTE.sub("", fold(name).strip())
     return "".join(ch for ch in folded if ch.isalnum())
+
+
+# Words before or after a name that only say what kind of organisation it names, as the words
+# of `fold`ed text: "Gemeente Utrecht", "Utrecht (gemeente)", "gem. Utrecht", "Politie-eenheid
+# Oost-Brabant", "Eenheid Midden-Nederland". CBS's own qualifiers ("Bergen (NH.)") are part of
+# the name and stay.
+QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "gemeente": (("gemeente",), ("gem",)),
+    "politie": (("politie", "regionale", "eenheid"), ("regionale", "politie", "eenheid"),
+                ("politie", "eenheid"), ("politieeenheid",), ("regionale", "eenheid"),
+                ("eenheid",), ("politie",)),
+}
+
+
+@dataclass(frozen=True)
+class Qualified:
+    """A name read apart from the words that say what kind of organisation it names."""
+
+    key: str  # the name's key without them: "Utrecht (gemeente)" -> "utrecht"
+    kind: str | None  # the kind they name; None for a name written without any
+
+
+def qualified(name: str) -> Qualified:
+    """The name without a leading or trailing qualifier (`QUALIFIERS`), and the kind it named.
+
+    `Gemeente Utrecht`, `Utrecht (gemeente)` and `gem. Utrecht` are `utrecht` of kind
+    `gemeente`; `Politie-eenheid Oost-Brabant` is `oostbrabant` of kind `politie`; `Bergen (NH.)`
+    is `bergennh` of no kind. A name that is nothing but a qualifier keeps it.
+    """
+    words = "".join(ch if ch.isalnum() else " " for ch in fold(name)).split()
+    kind = None
+    for side in ("leading", "trailing"):
+        found = _qualifier(words, side)
+        if found is None or (kind is not None and found[0] != kind):
+            continue
+        kind, length = found
+        words = words[length:] if side == "leading" else words[:-length]
+    return Qualified("".join(words), kind)
+
+
+def _qualifier(words: list[str], side: str) -> tuple[str, int] | None:
+    """The kind and length of the longest qualifier at this side, leaving a name behind."""
+    for kind, phrases in QUALIFIERS.items():
+        for phrase in phrases:
+            length = len(phrase)
+            edge = words[:length] if side == "leading" else words[-length:]
+            if len(words) > length and tuple(edge) == phrase:
+                return kind, length
+    return None
+
+
+def spellings(name: str) -> tuple[tuple[str, str | None], ...]:
+    """The keys an organisation this name means may be registered under, each with the kind
+    such an organisation must be (None: any): the name as written, and with each qualifier of
+    the kind it names (or of any kind) before or after it. `Eenheid Amsterdam` may be
+    registered as `Politie Amsterdam`, never as the municipality `Amsterdam`."""
+    written = qualified(name)
+    if not written.key:
+        return ()
+    found: list[tuple[str, str | None]] = [(written.key, written.kind)]
+    for kind, phrases in QUALIFIERS.items():
+        if written.kind not in (None, kind):
+            continue
+        for phrase in phrases:
+            joined = "".join(phrase)
+            found += [(joined + written.key, kind), (written.key + joined, kind)]
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)  # form labels are read again for every line of every mail

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -14,7 +14,7 @@ from mailbot.addresses import normalise
 from mailbot.db import table
 from mailbot.forms import KINDS
 from mailbot.models import Address, Alias, AuditEvent, Organisation, Secret, stored_id
-from mailbot.names import name_key
+from mailbot.names import name_key, spellings
 
 
 class AdminError(ValueError):
@@ -55,14 +55,46 @@ _ACTING_FOR = (
 
 
 def find(session: Session, name: str) -> Organisation | None:
-    """The organisation a person means by this name or alias (see names.name_key)."""
+    """The organisation a person means by this name or alias (see names.name_key), however
+    it is qualified (`Utrecht (gemeente)`, `Eenheid Midden-Nederland`: see `find_qualified`)."""
     key = name_key(name)
     if not key:
         return None
     org = session.exec(_ORG_BY_KEY, params={"key": key}).first()
     if org is not None:
         return org
-    return session.exec(_ORG_BY_ALIAS, params={"key": key}).first()
+    org = session.exec(_ORG_BY_ALIAS, params={"key": key}).first()
+    return org if org is not None else find_qualified(session, name)
+
+
+# Organisations and alias owners whose key is one of `keys`: one statement, both indexes.
+_KEYS: BindParameter[str] = bindparam("keys", expanding=True)
+_ORG_TABLE, _ALIAS_TABLE = table(Organisation).c, table(Alias).c
+_BY_KEYS = union_all(
+    core_select(_ORG_TABLE.id, _ORG_TABLE.kind, _ORG_TABLE.name_key)
+    .where(_ORG_TABLE.name_key.in_(_KEYS)),
+    core_select(_ORG_TABLE.id, _ORG_TABLE.kind, _ALIAS_TABLE.name_key)
+    .where(_ALIAS_TABLE.organisation_id == _ORG_TABLE.id, _ALIAS_TABLE.name_key.in_(_KEYS)),
+)
+
+
+def find_qualified(session: Session, name: str) -> Organisation | None:
+    """The one organisation this name means once the words that only say its kind are set
+    aside, on either side (names.spellings): `Gemeente: Utrecht (gemeente)` is Utrecht and
+    `Eenheid Amsterdam` the police unit registered as `Politie Amsterdam`, never the
+    municipality. None when no organisation or more than one fits."""
+    found = qualified_id(session, name)
+    return session.get(Organisation, found) if found is not None else None
+
+
+def qualified_id(session: Session, name: str) -> int | None:
+    """The id of the organisation `find_qualified` finds, in one statement."""
+    kinds = dict(reversed(spellings(name)))  # key -> kind; the name as written counts first
+    if not kinds:
+        return None
+    rows = session.execute(_BY_KEYS, {"keys": list(kinds)}).all()
+    fitting = {org_id for org_id, kind, key in rows if kinds[key] in (None, kind)}
+    return next(iter(fitting)) if len(fitting) == 1 else None
 
 
 def require(session: Session, name: str) -> Organisation:
@@ -101,6 +133,37 @@ def add(
                           name_key=name_key(alias)))
     audit(session, now, "admin", "org.add", org, f"{kind} {name}")
     return org
+
+
+def add_alias(session: Session, now: datetime, org: Organisation, alias: str) -> bool:
+    """Let staff write `alias` for `org`; False when it already stands for `org`. AdminError
+    when it is empty or the name or alias of another organisation."""
+    key = name_key(alias)
+    if not key:
+        raise AdminError(f"Lege naam: {alias!r}")
+    owner = session.exec(_ORG_BY_KEY, params={"key": key}).first() or session.exec(
+        _ORG_BY_ALIAS, params={"key": key}).first()
+    if owner is not None and owner.id == org.id:
+        return False
+    if owner is not None:
+        raise AdminError(f"Naam is al in gebruik: {alias} ({owner.name})")
+    session.add(Alias(organisation_id=stored_id(org), name=alias.strip(), name_key=key))
+    session.flush()
+    audit(session, now, "admin", "alias.add", org, alias.strip())
+    return True
+
+
+def remove_alias(session: Session, now: datetime, org_name: str, alias: str) -> Alias:
+    """Stop `alias` standing for the organisation; AdminError when it is not one of its
+    aliases (its own name cannot be removed)."""
+    org = require(session, org_name)
+    row = session.exec(select(Alias).where(Alias.organisation_id == org.id,
+                                           Alias.name_key == name_key(alias))).first()
+    if row is None:
+        raise AdminError(f"{alias} is geen andere naam van {org.name}")
+    session.delete(row)
+    audit(session, now, "admin", "alias.remove", org, row.name)
+    return row
 
 
 def summaries(session: Session) -> list[OrgSummary]:

@@ -43,6 +43,8 @@ class Draft:
     # never capped, as a loop has no secret (mailbot.outbox).
     authenticated: bool = False
     html: str | None = None  # an HTML alternative to the text body (reports)
+    # Where the recipient's answer goes: the sender of a mail handed on to a person.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

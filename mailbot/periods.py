@@ -46,8 +46,9 @@ class Period:
 
     @property
     def dutch(self) -> str:
-        """How a person writes it: `1e halfjaar 2026`."""
-        return f"{self.half}e halfjaar {self.year}"
+        """How a person writes it, without the article a sentence puts before it:
+        `eerste halfjaar van 2026` ("over het eerste halfjaar van 2026")."""
+        return f"{'eerste' if self.half == 1 else 'tweede'} halfjaar van {self.year}"
 
     def previous(self) -> Period:
         return Period(self.year, 1) if self.half == 2 else Period(self.year - 1, 2)

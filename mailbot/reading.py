@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from mailbot.asked import questions_asked
 from mailbot.bounces import failures
 from mailbot.forms import load_form
 from mailbot.mail.large import LARGE
@@ -48,6 +49,8 @@ def read_message(raw: bytes, limits: Limits) -> Read:
     mail, message = read_parsed(raw, limits)
     if failed := failures(message):
         mail = dataclasses.replace(mail, failed_recipients=tuple(failed))
+    if asked := questions_asked(f"{mail.subject}\n{mail.fresh}"):
+        mail = dataclasses.replace(mail, questions_asked=asked)
     typed = secrets_in(message)
     # A large one was read without its attachments' bodies (mailbot.mail.large).
     whole, skeleton = (message, None) if len(raw) <= LARGE else (None, message)

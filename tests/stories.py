@@ -26,7 +26,9 @@ ZEIST_SECRET = "zeist-zeist-zeist"
 ADMIN = "beheer@huisverbod.test"
 FIGURES = {"1": 12, "2": 0, "3": 4, "4": 1, "5": 5, "6": 2, "7a": 6, "7b": 7, "7c": 9,
            "8": 1, "9": 0, "10": 0}
-SEED_ANSWER = "Uw login of wachtwoord is onjuist, probeer opnieuw"
+# The seed's "Uw login of wachtwoord is onjuist, probeer opnieuw", in e-mail terms.
+SEED_ANSWER = ("De naam van uw organisatie, het e-mailadres waarvan u mailt of het wachtwoord "
+               "is onjuist. Probeer het opnieuw.")
 START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 
 

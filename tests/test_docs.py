@@ -56,7 +56,8 @@ def _variables(renderer: Renderer, name: str) -> set[str]:
     """Variables a template and the templates it includes use."""
     source = renderer.env.loader.get_source(renderer.env, name)[0]  # type: ignore[union-attr]
     tree = renderer.env.parse(source)
-    found = set(meta.find_undeclared_variables(tree))
+    # The globals (the contacts at every mail's foot) are always there.
+    found = set(meta.find_undeclared_variables(tree)) - set(renderer.env.globals)
     for included in meta.find_referenced_templates(tree):
         found |= _variables(renderer, included) if included else set()
     return found

@@ -41,7 +41,7 @@ def test_police_form_has_the_five_police_figures() -> None:
 def test_every_question_appears_in_the_template_mail(kind: str) -> None:
     form = load_form(kind)
     mail = Renderer().mail("template.txt.j2", form=form, org_name="", period="2026-H1",
-                           period_dutch="1e halfjaar 2026")
+                           period_dutch="eerste halfjaar van 2026")
     for q in form.questions:
         assert f"\n{q.key}. {q.label}:\n" in mail.body
     for field in (form.org_field, "Naam", "E-mailadres", "Wachtwoord", "Periode"):

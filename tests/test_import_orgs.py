@@ -108,3 +108,61 @@ def test_a_police_unit_with_the_same_name_is_refused(url: str, tmp_path: Path) -
     clash = tmp_path / "clash.csv"
     clash.write_text("name\nUtrecht\n", encoding="utf-8")
     assert "al geregistreerd als politie" in refused(clash)
+
+
+def test_the_import_gives_each_municipality_the_names_people_write(url: str) -> None:
+    run(REFERENCE)
+    for written, registered in [
+        ("Den Haag", "'s-Gravenhage"), ("gemeente Den Haag", "'s-Gravenhage"),
+        ("Den Bosch", "'s-Hertogenbosch"), ("Zuidwest-Friesland", "Súdwest-Fryslân"),
+        ("Noordoost-Friesland", "Noardeast-Fryslân"), ("De Friese Meren", "De Fryske Marren"),
+        ("Tietjerksteradeel", "Tytsjerksteradiel"), ("Ljouwert", "Leeuwarden"),
+        ("Skylge", "Terschelling"), ("Nuenen", "Nuenen, Gerwen en Nederwetten"),
+        ("Hengelo", "Hengelo (O.)"), ("Rijswijk (Zuid-Holland)", "Rijswijk (ZH.)"),
+        ("Bergen (Noord-Holland)", "Bergen (NH.)"), ("Bergen (Limburg)", "Bergen (L.)"),
+        ("Weesp", "Amsterdam"), ("Heerhugowaard", "Dijk en Waard"),
+        ("Hellevoetsluis", "Voorne aan Zee"), ("gemeente Appingedam", "Eemsdelta"),
+    ]:
+        assert org(url, written).name == registered, written
+    with Session(db.make_engine(url)) as session:
+        assert orgs.find(session, "Bergen") is None  # two municipalities: neither
+        assert orgs.find(session, "Haaren") is None  # split over four: none of them
+    assert count(url, Alias) == 49  # 32 from gemeente_aliassen.csv, 17 former municipalities
+
+
+def test_an_earlier_import_gets_the_names_people_write_once(url: str, tmp_path: Path) -> None:
+    with db.session_scope(db.make_engine(url)) as session:
+        from datetime import UTC, datetime
+
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        orgs.add(session, now, "'s-Gravenhage", "gemeente", code="GM0518")
+        orgs.add(session, now, "Politie Den Haag", "politie", aliases=("Den Haag politie",))
+        orgs.add(session, now, "Leeuwarden", "gemeente", code="GM0080", aliases=("Ljouwert",))
+    simple = tmp_path / "gemeenten.csv"
+    simple.write_text("name,code\n's-Gravenhage,GM0518\nLeeuwarden,GM0080\n", encoding="utf-8")
+    assert run(simple) == "Nieuw: 0, bijgewerkt: 1, ongewijzigd: 1"
+    assert org(url, "Den Haag").name == "'s-Gravenhage"
+    assert org(url, "Politie Den Haag").kind == "politie"
+    assert run(simple) == "Nieuw: 0, bijgewerkt: 0, ongewijzigd: 2"
+
+
+def test_an_admin_adds_and_removes_an_alias(url: str) -> None:
+    for name, kind in (("'s-Gravenhage", "gemeente"), ("Utrecht", "gemeente")):
+        assert runner.invoke(app, ["org", "add", name, "--kind", kind]).exit_code == 0
+    added = runner.invoke(app, ["org", "alias", "add", "s-gravenhage", "Den Haag"])
+    assert added.exit_code == 0, added.output
+    assert "Toegevoegd: Den Haag voor 's-Gravenhage" in added.output
+    again = runner.invoke(app, ["org", "alias", "add", "'s-Gravenhage", "den haag"])
+    assert again.exit_code == 0 and "Al bekend" in again.output
+    assert org(url, "Gemeente Den Haag").name == "'s-Gravenhage"
+    taken = runner.invoke(app, ["org", "alias", "add", "Utrecht", "Den Haag"])
+    assert taken.exit_code == 1 and "al in gebruik" in taken.output
+    assert runner.invoke(app, ["org", "alias", "add", "Utrecht", "'s-Gravenhage"]).exit_code == 1
+    removed = runner.invoke(app, ["org", "alias", "remove", "'s-Gravenhage", "Den Haag"])
+    assert removed.exit_code == 0, removed.output
+    with Session(db.make_engine(url)) as session:
+        assert orgs.find(session, "Den Haag") is None
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert actions.count("alias.add") == 1 and actions.count("alias.remove") == 1
+    missing = runner.invoke(app, ["org", "alias", "remove", "Utrecht", "Den Haag"])
+    assert missing.exit_code == 1 and "geen andere naam" in missing.output

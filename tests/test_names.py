@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.names import fits_any, label_owner, name_key
+from mailbot.names import Qualified, fits_any, label_owner, name_key, qualified, spellings
 
 SAME_NAME = [
     ("'s-Hertogenbosch", "s Hertogenbosch"),
@@ -48,6 +48,51 @@ def test_only_a_leading_gemeente_is_dropped() -> None:
     assert name_key("Politie-eenheid Oost-Brabant") == "politieeenheidoostbrabant"
     assert name_key("Gemeentehuis") == "gemeentehuis"
     assert name_key("Utrecht gemeente") == "utrechtgemeente"
+
+
+@pytest.mark.parametrize(
+    ("written", "rest", "kind"),
+    [
+        ("Gemeente Utrecht", "utrecht", "gemeente"),
+        ("Utrecht (gemeente)", "utrecht", "gemeente"),
+        ("gem. Utrecht", "utrecht", "gemeente"),
+        ("Gem Utrecht", "utrecht", "gemeente"),
+        ("GEMEENTE Utrecht (gemeente)", "utrecht", "gemeente"),
+        ("Utrecht gemeente", "utrecht", "gemeente"),
+        ("Gemeente 's-Hertogenbosch", "shertogenbosch", "gemeente"),
+        ("Politie-eenheid Oost-Brabant", "oostbrabant", "politie"),
+        ("Politie Eenheid Oost-Brabant", "oostbrabant", "politie"),
+        ("Eenheid Midden-Nederland", "middennederland", "politie"),
+        ("Regionale Eenheid Limburg", "limburg", "politie"),
+        ("Politie Regionale Eenheid Limburg", "limburg", "politie"),
+        ("Politie Amsterdam", "amsterdam", "politie"),
+        ("Amsterdam (politie)", "amsterdam", "politie"),
+        ("Bergen (NH.)", "bergennh", None),
+        ("Bergen (L.)", "bergenl", None),
+        ("Gemeente Bergen (NH.)", "bergennh", "gemeente"),
+        ("Gemert-Bakel", "gemertbakel", None),
+        ("Gemeentehuis", "gemeentehuis", None),
+        ("Gemeente", "gemeente", None),  # nothing but a qualifier: no name left to strip it from
+        ("Politie Utrecht (gemeente)", "utrechtgemeente", "politie"),  # two kinds: one counts
+    ],
+)
+def test_a_qualifier_says_the_kind_and_is_no_part_of_the_name(
+    written: str, rest: str, kind: str | None
+) -> None:
+    assert qualified(written) == Qualified(rest, kind)
+
+
+def test_bergen_nh_and_bergen_l_stay_apart_whatever_the_qualifier() -> None:
+    assert qualified("Gemeente Bergen (NH.)").key != qualified("Gemeente Bergen (L.)").key
+    assert "bergen" not in dict(spellings("Gemeente Bergen (NH.)"))
+
+
+def test_a_police_unit_is_never_spelled_as_a_municipality() -> None:
+    spelled = dict(spellings("Eenheid Amsterdam"))
+    assert spelled["amsterdam"] == "politie"  # a bare "Amsterdam" fits a police unit only
+    assert spelled["politieamsterdam"] == "politie"
+    assert all(kind == "politie" for kind in spelled.values())
+    assert dict(spellings("Gemeente Utrecht"))["utrecht"] == "gemeente"
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "'-.", "gemeente", "Gemeente "])

@@ -29,4 +29,5 @@ def test_a_period_ends_on_the_first_day_after_it_on_the_dutch_calendar() -> None
     assert Period.last_ended(datetime(2026, 7, 6, tzinfo=UTC)) == h1
     assert Period.last_ended(datetime(2027, 2, 1, tzinfo=UTC)) == Period(2026, 2)
     assert h1.previous() == Period(2025, 2) and h1.next() == Period(2026, 2)
-    assert h1.dutch == "1e halfjaar 2026"
+    assert h1.dutch == "eerste halfjaar van 2026"
+    assert h1.next().dutch == "tweede halfjaar van 2026"

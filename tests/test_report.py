@@ -353,7 +353,7 @@ def test_the_html_report_is_self_contained_dutch_and_has_every_table(world: Worl
     page = (world.out / "report.html").read_text(encoding="utf-8")
     parser = Tables()
     parser.feed(page)
-    assert '<html lang="nl">' in page and "2e halfjaar 2025" in page
+    assert '<html lang="nl">' in page and "tweede halfjaar van 2025" in page
     assert set(parser.tables) == set(world.report.tables)
     assert len(parser.images) == 3
     assert all(src.startswith("data:image/png;base64,") for src in parser.images)

@@ -103,7 +103,7 @@ def test_the_daily_reply_cap_does_not_drop_the_report(engine: Engine) -> None:
 def test_the_report_mail_has_text_and_html_bodies_and_both_files(engine: Engine) -> None:
     run(engine, settings())
     message = parsed(replies(engine, "report")[0])
-    assert message["Subject"] == "Monitoringsysteem Huisverbod: rapportage 2e halfjaar 2025"
+    assert message["Subject"] == "Monitoringsysteem Huisverbod: rapportage tweede halfjaar van 2025"
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     with Session(engine) as session:

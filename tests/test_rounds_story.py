@@ -151,7 +151,7 @@ def test_story_a_whole_round_invites_reminds_the_missing_and_tells_the_admins(
         assert "Zeist (gemeente): veiligthuis@zeist.nl, wth@zeist.nl" in text
         assert "Utrecht" not in text
         report = by_kind[ANALYST].message
-        assert report["Subject"].endswith("rapportage 1e halfjaar 2026")
+        assert report["Subject"].endswith("rapportage eerste halfjaar van 2026")
         assert "1 van 2" in report.get_body(("plain",)).get_content()  # invited: Utrecht, Zeist
         attached = sorted(part.get_filename() for part in report.iter_attachments())
         assert attached == ["huisverbod-2026-H1.html", "huisverbod-2026-H1.xlsx"]

@@ -202,8 +202,8 @@ def test_secret_send_replaces_the_secret_and_mails_every_address(
 
 
 def _secret_in(body: str) -> str:
-    line = next(x for x in body.splitlines() if x.startswith("    ") and x.count("-") == 3)
-    return line.strip()
+    line = next(x for x in body.splitlines() if x.startswith("    Wachtwoord: "))
+    return line.partition(":")[2].strip()
 
 
 def test_account_requests_reach_the_admins_as_one_digest_at_most_once_a_day(

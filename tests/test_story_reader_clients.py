@@ -266,7 +266,7 @@ def test_story_a_forward_from_an_unregistered_colleague_gets_the_seed_answer(
 
     assert submissions(bot) == []
     [sent] = smtp_sink.wait_for(1)
-    assert "Uw login of wachtwoord is onjuist" in sent.message.get_content()
+    assert "het wachtwoord is onjuist. Probeer het opnieuw." in sent.message.get_content()
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ replies taken from the SMTP sink and answered the way a mail client answers them
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -92,7 +93,9 @@ def test_story_figures_typed_into_the_quoted_help_mail_are_stored(
 def test_story_a_quoted_blank_template_is_no_form(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
-    imap_account.append(outlook_html(SENDER, ["Zie hieronder.", "", "Groet, Jan"], mso(TEMPLATE)))
+    # From an address registered nowhere: a registered one's would go to a person.
+    imap_account.append(outlook_html("iemand@elders.nl", ["Zie hieronder.", "", "Groet, Jan"],
+                                     mso(TEMPLATE)))
 
     assert run_pass(bot).outcomes == {"rejected": 1}
 
@@ -146,10 +149,14 @@ def test_story_a_reply_to_the_confirmation_never_stores_the_figures_again(
     [confirmation] = smtp_sink.wait_for(1)
 
     imap_account.append(answer_in_outlook(confirmation, ["Zie hieronder, klopt."]))
-    assert run_pass(bot).outcomes == {"ignored": 1}  # a remark needs no answer
+    assert run_pass(bot).outcomes == {"processed": 1}  # a remark, handed on to a person
 
     assert [s.revision for s in submissions(bot)] == [1]
-    assert len(smtp_sink.messages) == 1
+    # The admin and the sender hear of it; no second confirmation.
+    assert sorted(m.message["Subject"] for m in smtp_sink.wait_for(3)[1:]) == [
+        "Monitoringsysteem Huisverbod: uw e-mail is doorgestuurd",
+        "Monitoringsysteem Huisverbod: vraag van Utrecht: RE: Monitoringsysteem Huisverbod: "
+        "gegevens 2026-H1"]
 
 
 def test_story_a_value_corrected_inside_the_quoted_problem_reply_is_not_taken(
@@ -273,9 +280,12 @@ def _filled(line: str, values: dict[str, int]) -> str:
     return line
 
 
-def test_a_thank_you_under_a_confirmation_gets_no_answer(
+def test_a_thank_you_under_a_confirmation_gets_no_answer_when_no_one_reads_it(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
+    """Without admins or a helpdesk to hand it to (mailbot.handlers.forward)."""
+    bot = dataclasses.replace(bot, settings=bot.settings.model_copy(
+        update={"admin_addresses": []}))
     imap_account.append(reply_from("huisverbod@utrecht.nl"))
     run_pass(bot)
     [confirmation] = smtp_sink.wait_for(1)

@@ -39,7 +39,7 @@ def test_story_geen_dash_and_thousands_separator_are_read_as_counts(
 
     assert stored_answers(bot) == {**FIGURES, "1": 1234, "2": 0, "3": 0, "6": 0}
     body = smtp_sink.wait_for(1)[0].message.get_content()
-    assert "vraag 1     1234   Aantal opgelegde huisverboden" in body
+    assert "vraag 1    1.234   Aantal opgelegde huisverboden" in body
     assert "vraag 2        0   Aantal geweigerde huisverboden" in body
 
 
@@ -167,7 +167,7 @@ def test_story_a_period_that_has_not_ended_is_refused_with_an_explanation(
     assert submissions(bot) == []
     body = smtp_sink.wait_for(1)[0].message.get_content()
     assert "  - De periode 2026-H2 is nog niet voorbij." in body
-    assert 'schrijf dan achter "Periode:" 2026-H1 (1e halfjaar 2026)' in body
+    assert 'schrijf dan achter "Periode:" 2026-H1 (het eerste halfjaar van 2026)' in body
     assert "\n  Periode: 2026-H2\n" in body
 
 

@@ -15,6 +15,7 @@ org_app = common.group("Organisaties (gemeenten, politie-eenheden).")
 address_app = common.group("De geregistreerde e-mailadressen van een organisatie.")
 secret_app = common.group("De wachtwoorden van organisaties.")
 request_app = common.group("Aanvragen per e-mail: ACCOUNT en WACHTWOORD.")
+alias_app = common.group("Andere namen van een organisatie (Den Haag voor 's-Gravenhage).")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,8 +26,10 @@ def register(app: typer.Typer) -> None:
         (secret_app, "set", secret_set), (secret_app, "send", secret_send),
         (request_app, "list", request_list), (request_app, "approve", request_approve),
         (request_app, "reject", request_reject),
+        (alias_app, "add", alias_add), (alias_app, "remove", alias_remove),
     ):
         group.command(name)(command)
+    org_app.add_typer(alias_app, name="alias")
     app.add_typer(org_app, name="org")
     app.add_typer(address_app, name="address")
     app.add_typer(secret_app, name="secret")
@@ -77,6 +80,28 @@ def org_unlock(name: str) -> None:
     common.echo(f"Blokkade opgeheven: {org_name}")
 
 
+def alias_add(name: str, alias: str) -> None:
+    """Laat medewerkers ALIAS schrijven voor de organisatie NAME (achter "Gemeente:" of
+    "Politie-eenheid:"). Een naam die al bij een andere organisatie hoort, wordt geweigerd.
+
+    Voorbeeld: mailbot org alias add "'s-Gravenhage" "Den Haag"
+    """
+    with common.session() as session:
+        org = orgs.require(session, name)
+        added = orgs.add_alias(session, common.now(), org, alias)
+        common.echo(f"{'Toegevoegd' if added else 'Al bekend'}: {alias} voor {org.name}")
+
+
+def alias_remove(name: str, alias: str) -> None:
+    """Haal een andere naam van de organisatie NAME weg; de eigen naam blijft.
+
+    Voorbeeld: mailbot org alias remove "'s-Gravenhage" "Den Haag"
+    """
+    with common.session() as session:
+        removed = orgs.remove_alias(session, common.now(), name, alias)
+        common.echo(f"Verwijderd: {removed.name} bij {name}")
+
+
 def address_add(name: str, email: str) -> None:
     """Registreer een e-mailadres dat namens de organisatie mag insturen.
 
@@ -122,7 +147,8 @@ def secret_send(name: str) -> None:
     settings = Settings()
     with common.session() as session:
         org = orgs.require(session, name)
-        sent_to = requests.send_new_secret(session, settings, Renderer(), common.now(), org,
+        sent_to = requests.send_new_secret(session, settings, Renderer.for_settings(settings),
+                                             common.now(), org,
                                            basis=f"secret-send:{org.id}")
     common.flush(settings)
     common.echo(f"Nieuw wachtwoord voor {org.name} verstuurd naar: {', '.join(sent_to)}")
@@ -158,8 +184,8 @@ def request_approve(
     """
     settings = Settings()
     with common.session() as session:
-        request, organisation = requests.approve(session, settings, Renderer(), common.now(),
-                                                 request_id, org)
+        request, organisation = requests.approve(
+            session, settings, Renderer.for_settings(settings), common.now(), request_id, org)
     common.flush(settings)
     common.echo(f"Aanvraag {request.id} goedgekeurd; nieuw wachtwoord voor {organisation.name} "
                 "verstuurd")
@@ -175,6 +201,7 @@ def request_reject(
     """
     settings = Settings()
     with common.session() as session:
-        requests.reject(session, settings, Renderer(), common.now(), request_id, reason)
+        requests.reject(session, settings, Renderer.for_settings(settings), common.now(),
+                        request_id, reason)
     common.flush(settings)
     common.echo(f"Aanvraag {request_id} afgewezen")

@@ -62,7 +62,7 @@ def template(
     if kind not in KINDS:
         common.fail(f"onbekende soort {kind!r}; kies uit {', '.join(KINDS)}")
     parsed = common.period(period) if period else None
-    mail = Renderer().mail(
+    mail = Renderer.for_settings(Settings()).mail(
         "template.txt.j2", form=load_form(kind), org_name=org,
         period=str(parsed) if parsed else "", period_dutch=parsed.dutch if parsed else "",
     )

@@ -52,8 +52,8 @@ def round_open(period: PeriodArgument, dry_run: DryRun = False) -> None:
             _echo_working_day(settings, now, dry_run=True)
             return
         with progress.bar("Uitnodigingen klaarzetten") as steps:
-            round_, invited = rounds.open_round(session, settings, Renderer(), now, parsed,
-                                                "admin", steps)
+            round_, invited = rounds.open_round(
+                session, settings, Renderer.for_settings(settings), now, parsed, "admin", steps)
     common.echo(f"Ronde {parsed} is open; uiterste datum {round_.deadline:%d-%m-%Y}.")
     _echo_summary(INVITATIONS, invited, dry_run=False)
     _echo_working_day(settings, now, dry_run=False)
@@ -104,7 +104,8 @@ def round_remind(period: PeriodArgument, dry_run: DryRun = False) -> None:
             _echo_working_day(settings, now, dry_run=True)
             return
         with progress.bar("Herinneringen klaarzetten") as steps:
-            reminded = rounds.remind(session, settings, Renderer(), now, round_, step, steps)
+            reminded = rounds.remind(session, settings, Renderer.for_settings(settings), now,
+                                     round_, step, steps)
     _echo_summary(REMINDERS, reminded, dry_run=False)
     _echo_working_day(settings, now, dry_run=False)
     with progress.bar("Herinneringen versturen"):  # no count: the outbox sends what is due

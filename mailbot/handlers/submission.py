@@ -20,11 +20,12 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from mailbot import dmarc, locks, rounds, submissions
+from mailbot import dmarc, locks, orgs, rounds, submissions
 from mailbot.addresses import try_normalise
 from mailbot.auth import Login, authenticate
 from mailbot.forms import Form, load_form
-from mailbot.handlers.refusal import login_failed
+from mailbot.handlers.forward import forward
+from mailbot.handlers.refusal import login_failed, registered_elsewhere
 from mailbot.localtime import shown, zone_of
 from mailbot.mail.message import MailView
 from mailbot.models import Organisation, Reply
@@ -47,7 +48,7 @@ def handle(ctx: Context) -> Outcome:
     login = authenticate(ctx.session, ctx.settings, ctx.now, sender, reading.org_name,
                          reading.secret, ctx.verified_secrets)
     if login.org is None:
-        return _refuse(ctx, sender, login)
+        return _refuse(ctx, sender, login, reading.person_name)
     org = login.org
     form = load_form(org.kind)
     if form.kind != "gemeente":
@@ -125,15 +126,21 @@ def _answers_our_report(ctx: Context) -> bool:
 
 
 def _no_form(ctx: Context, sender: str) -> Outcome:
-    """No form filled in; say so when the only figures are in a message the person quoted."""
+    """No form filled in. From a registered address (its domain authenticated, where that is
+    required) it goes to a person, unless the only figures are in a message the person
+    quoted (figures typed into a quote): then, as to anyone else, the answer says so."""
     form = load_form("gemeente")
     quoted_figures = _quoted_figures(ctx, form)
+    if not quoted_figures and ctx.settings.helpdesk:
+        acting = orgs.acting_for(ctx.session, sender)
+        if acting and _sender_trusted(ctx, sender):
+            return forward(ctx, sender, acting)
     if _answers_our_report(ctx) and not quoted_figures:
-        # "Dank u wel" under a confirmation needs no answer; the admins find it in Geweigerd.
+        # "Dank u wel" under a confirmation, with no one to hand it to, needs no answer.
         return Outcome("ignored", "remark on one of our replies, no form")
-    cut = bool(ctx.mail.cut)
     return _reply(ctx, sender, "rejected", "no form" + _unread(ctx), "no_form", "no_form.txt.j2",
-                  form=form, org_name="", period="", quoted_figures=quoted_figures, cut=cut)
+                  form=form, org_name="", period="", quoted_figures=quoted_figures,
+                  cut=bool(ctx.mail.cut))
 
 
 def _quoted_figures(ctx: Context, form: Form) -> bool:
@@ -150,9 +157,10 @@ def _sender_trusted(ctx: Context, sender: str) -> bool:
     return dmarc.passes(headers, ctx.settings.authserv_id, sender.rpartition("@")[2])
 
 
-def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
-    """The seed's answer. Only a guess from a registered address counts toward a lockout; the
-    admins hear of it when this one locks the organisation."""
+def _refuse(ctx: Context, sender: str, login: Login, person_name: str | None) -> Outcome:
+    """The seed's answer; to a registered address that named another organisation, or none,
+    with the name it is registered for. Only a guess from a registered address counts toward
+    a lockout; the admins hear of it when this one locks the organisation."""
     notices: tuple[Draft, ...] = ()
     claimed = login.claimed
     if login.guess and claimed is not None and locks.record_guess(
@@ -162,8 +170,10 @@ def _refuse(ctx: Context, sender: str, login: Login) -> Outcome:
                                      attempts=ctx.settings.lockout_attempts,
                                      minutes=ctx.settings.lockout_minutes, sender=sender)
         notices = tuple(Draft(a, "admin_locked", rendered) for a in ctx.settings.admin_addresses)
-    return login_failed(ctx, sender, "login failed", notices, standing=login.sender,
-                        claimed=claimed)
+    elsewhere = registered_elsewhere(ctx, sender, login)
+    reason = "login failed" + ("; told the name it is registered for" if elsewhere else "")
+    return login_failed(ctx, sender, reason, notices, standing=login.sender, claimed=claimed,
+                        person_name=person_name, registered_for=elsewhere)
 
 
 def _is_form(reading: Reading) -> bool:
@@ -182,6 +192,7 @@ def _problems(
     labels = {q.key: q.label for q in form.questions}
     return _reply(ctx, sender, "rejected", f"problems: {codes}{_unread(ctx, reading)}",
                   "problems", "problems.txt.j2", authenticated=True, org_name=org.name,
+                  person_name=reading.person_name or "",
                   problems=reading.problems, labels=labels, lines=reading.lines,
                   org_field=form.org_field,
                   last_ended=Period.last_ended(ctx.now, zone_of(ctx.settings)),

@@ -7,7 +7,6 @@ from mailbot import orgs, requests
 from mailbot.addresses import try_normalise
 from mailbot.forms import load_form
 from mailbot.handlers.refusal import login_failed
-from mailbot.names import name_key
 from mailbot.outcome import Context, Draft, Outcome
 from mailbot.parse import parse
 
@@ -21,7 +20,8 @@ def handle(ctx: Context) -> Outcome:
     if not acting:
         return login_failed(ctx, sender, "wachtwoord from an unregistered address")
     reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
-    named = [o for o in acting if reading.org_name and o.name_key == name_key(reading.org_name)]
+    meant = orgs.find(ctx.session, reading.org_name) if reading.org_name else None
+    named = [o for o in acting if meant is not None and o.id == meant.id]
     for org in named or acting:
         requests.open_request(
             ctx.session, ctx.now, "wachtwoord", sender, claimed_org=org.name, org=org,

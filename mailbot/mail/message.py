@@ -55,6 +55,8 @@ class MailView:
     authentication_results: tuple[str, ...] = ()
     # The recipients a delivery report in the mail says failed (mailbot.bounces).
     failed_recipients: tuple[str, ...] = ()
+    # The questions the person names in the subject or their own text (mailbot.asked).
+    questions_asked: tuple[str, ...] = ()
 
 
 @dataclass
