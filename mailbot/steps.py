@@ -111,6 +111,7 @@ def read(bot: Bot, session: Session, message: Message) -> None:
     if message.read is None:
         message.read = bot.reader.read(row.raw, bot.settings)
     if isinstance(message.read, Unread):
+        log.error("inbound=%s not read: %s", row.id, message.read.reason)
         message.quarantine = message.read.reason
     elif message.read.masked is not None:
         keep_redacted(row, message.read.masked)

@@ -76,8 +76,9 @@ def test_a_changed_form_does_not_change_how_older_submissions_export(
     engine.dispose()
 
     assert history.startswith(before[1])  # the older rows come first, unchanged
-    assert "2026-H1,Utrecht,gemeente,1,2,1,2026-07-06T10:00:00+00:00,1\n" in history
-    assert "2026-H2,Utrecht,gemeente,11,3,1,2027-01-10T10:00:00+00:00,2\n" in history
+    # ... the note (none) last
+    assert "2026-H1,Utrecht,gemeente,1,2,1,2026-07-06T10:00:00+00:00,1,\n" in history
+    assert "2026-H2,Utrecht,gemeente,11,3,1,2027-01-10T10:00:00+00:00,2,\n" in history
     assert "2026-H1,Utrecht,gemeente,11," not in history
 
 
