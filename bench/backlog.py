@@ -22,10 +22,10 @@ from bench.bare import cpu_seconds, peak_rss_mb
 from bench.stages import Stopwatch, install, overhead_per_call
 from mailbot.bot import Bot
 from mailbot.config import Settings
-from mailbot.mail.imap import Fetched, Mailbox
-from mailbot.memory import return_large_blocks
-from mailbot.models import Inbound, Reply, Submission
-from mailbot.pipeline import run_pass
+from mailbot.daemon.memory import return_large_blocks
+from mailbot.inbound.imap import Fetched, Mailbox
+from mailbot.inbound.pipeline import run_pass
+from mailbot.store.models import Inbound, Reply, Submission
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
 
-from mailbot.names import fold
+from mailbot.store.names import fold
 from tests.mails import BOT, filled_form, simple_mail, template_text, thunderbird_reply
 
 MUNICIPALITIES = (Path(__file__).parent.parent / "data" / "gemeenten_2025.csv",

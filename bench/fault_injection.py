@@ -18,7 +18,7 @@ The long run, with its own throw-away Dovecot, SMTP sink and (optionally) Postgr
     python bench/fault_injection.py --mails 300 --orgs 40 --kills 30 --database postgresql
 
 It prints a JSON summary; the exit code is 1 when a promise was broken. The bounded form runs
-in the test suite (tests/test_faults_kill.py) through `run_scenario`.
+in the test suite (tests/inbound/test_faults_kill.py) through `run_scenario`.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from sqlmodel import Session, col, select
 if __package__ in (None, ""):  # run as a script: the repository root holds mailbot and tests
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailbot import db, orgs
 from mailbot.forms import load_form
-from mailbot.models import Answer, Inbound, Organisation, Reply, Submission
+from mailbot.store import db, orgs
+from mailbot.store.models import Answer, Inbound, Organisation, Reply, Submission
 from tests.mails import BOT, filled_form, template_text, thunderbird_reply
 
 ADMIN = "beheer@huisverbod.test"

@@ -4,8 +4,8 @@
                                   [--shapes NAME,...] [--out bench/results]
 
 Each shape of `tests/pathological.py` is read at each size exactly as the reading worker
-reads a message (`mailbot.reading.read_message`: the view, the form readings, the masked copy)
-with the default limits, in a process of its own per shape so one shape's garbage does not
+reads a message (`mailbot.reader.reading.read_message`: the view, the form readings, the masked
+copy) with the default limits, in a process of its own per shape so one shape's garbage does not
 weigh on the next. It prints the CPU time per size and the growth exponent: the slope of
 log(time) over log(size) from 16 KB up (1 is linear; below 1, the limits cut the work short;
 2 would be quadratic). Writes `reader-growth-<date>.md` to `--out`.
@@ -26,8 +26,8 @@ FROM = 16_000  # below this, start-up costs hide the growth
 
 _CHILD = """
 import json, sys, time
-from mailbot.mail.limits import DEFAULT
-from mailbot.reading import read_message
+from mailbot.reader.limits import DEFAULT
+from mailbot.reader.reading import read_message
 from tests.pathological import SHAPES
 shape, sizes = sys.argv[1], [int(s) for s in sys.argv[2].split(",")]
 read_message(SHAPES[shape](1000), DEFAULT)  # imports and caches warm

@@ -18,7 +18,8 @@ from unittest import mock
 
 from bench.corpus import Mail, Org
 from bench.sink import Sink
-from mailbot import db, orgs, passwords
+from mailbot.login import passwords
+from mailbot.store import db, orgs
 from tests.servers import dovecot as dovecot_server
 from tests.servers import free_port
 from tests.servers import postgres as postgres_server

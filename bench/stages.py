@@ -8,8 +8,8 @@ ROLLBACK round trips, the database's own work), `orm` what SQLAlchemy and SQLMod
 (session calls such as `exec`, `get`, `refresh`, `flush`, `commit`).
 
 Only the pipeline's own thread adds up to the wall time. What mailbot does beside it (the
-read-ahead thread reading messages, argon2 on its workers: mailbot/ahead.py) is timed the same
-way per thread and summed in `beside`; the time the pipeline waits for such a check to finish
+read-ahead thread reading messages, argon2 on its workers: mailbot/inbound/ahead.py) is timed the
+same way per thread and summed in `beside`; the time the pipeline waits for such a check to finish
 counts as `argon2` on its own thread.
 """
 
@@ -121,25 +121,25 @@ class Stopwatch:
 def _targets() -> list[tuple[str, str, str]]:
     """(module or class path, attribute, stage): what is wrapped."""
     return [
-        ("mailbot.mail.imap:Mailbox", "fetch", "fetch"),
-        ("mailbot.mail.imap:Mailbox", "pending_uids", "fetch"),
-        ("mailbot.mail.imap:Mailbox", "move", "move"),
-        ("mailbot.mail.imap:Mailbox", "replace", "move"),  # a masked copy filed
-        ("mailbot.archive", "archive", "archive"),
-        ("mailbot.archive", "archive_group", "archive"),
-        # Reading runs in the reading worker (mailbot.worker): what counts here is the wait
+        ("mailbot.inbound.imap:Mailbox", "fetch", "fetch"),
+        ("mailbot.inbound.imap:Mailbox", "pending_uids", "fetch"),
+        ("mailbot.inbound.imap:Mailbox", "move", "move"),
+        ("mailbot.inbound.imap:Mailbox", "replace", "move"),  # a masked copy filed
+        ("mailbot.inbound.archive", "archive", "archive"),
+        ("mailbot.inbound.archive", "archive_group", "archive"),
+        # Reading runs in the reading worker (mailbot.reader.worker): what counts here is the wait
         # for it, by the pipeline (taking a message read ahead) or by the read-ahead thread.
-        ("mailbot.worker:Reader", "read", "read"),
-        ("mailbot.ahead:ReadAhead", "take", "read"),
-        ("mailbot.classify", "classify", "classify"),
-        ("mailbot.parse", "parse", "parse"),
-        ("mailbot.auth", "authenticate", "auth"),
-        ("mailbot.passwords", "verify", "argon2"),
+        ("mailbot.reader.worker:Reader", "read", "read"),
+        ("mailbot.inbound.ahead:ReadAhead", "take", "read"),
+        ("mailbot.inbound.classify", "classify", "classify"),
+        ("mailbot.reader.parse", "parse", "parse"),
+        ("mailbot.login.auth", "authenticate", "auth"),
+        ("mailbot.login.passwords", "verify", "argon2"),
         # The pipeline waiting for a check its read-ahead thread started.
         ("concurrent.futures:Future", "result", "argon2_wait"),
-        ("mailbot.render:Renderer", "mail", "render"),
-        ("mailbot.outbox", "queue", "queue"),
-        ("mailbot.outbox", "flush", "send"),
+        ("mailbot.outbound.render:Renderer", "mail", "render"),
+        ("mailbot.outbound.outbox", "queue", "queue"),
+        ("mailbot.outbound.outbox", "flush", "send"),
         *[("sqlmodel:Session", name, "orm")
           for name in ("exec", "execute", "get", "refresh", "flush", "commit", "scalar")],
     ]
@@ -147,7 +147,7 @@ def _targets() -> list[tuple[str, str, str]]:
 
 def install(watch: Stopwatch, engine: Any) -> list[str]:
     """Wrap every target wherever mailbot bound it; returns the stages that found nothing."""
-    import mailbot.pipeline  # noqa: F401  (imports every module a pass uses)
+    import mailbot.inbound.pipeline  # noqa: F401  (imports every module a pass uses)
 
     missing = []
     for path, attribute, stage in _targets():

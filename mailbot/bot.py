@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from mailbot import db
-from mailbot.clock import Clock, SystemClock
 from mailbot.config import Settings
-from mailbot.passwords import VerifiedSecrets
-from mailbot.render import Renderer
-from mailbot.worker import Reader
+from mailbot.dates.clock import Clock, SystemClock
+from mailbot.login.passwords import VerifiedSecrets
+from mailbot.outbound.render import Renderer
+from mailbot.reader.worker import Reader
+from mailbot.store import db
 
 
 @dataclass(frozen=True)

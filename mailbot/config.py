@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     imap_rejected_folder: str = "Geweigerd"
     imap_quarantine_folder: str = "Quarantaine"
     imap_batch_size: int = 200
-    # File the mail as it came, secrets and all, instead of the masked copy (mailbot.filing).
+    # File the mail as it came, secrets and all, instead of the masked copy
+    # (mailbot.inbound.filing).
     keep_originals: bool = False
 
     smtp_host: str = "localhost"
@@ -85,7 +86,7 @@ class Settings(BaseSettings):
     lockout_minutes: int = 60
     # An address registered nowhere can never log in: its refused logins are answered this
     # often a day, per address and per domain; beyond that they get no answer and no secret
-    # check (mailbot.strangers).
+    # check (mailbot.login.strangers).
     max_unknown_replies_per_day: int = 3
     max_unknown_replies_per_domain_per_day: int = 20
 
@@ -93,15 +94,15 @@ class Settings(BaseSettings):
     claim_seconds: int = 120  # a claim older than this belongs to a worker that died
     outbox_seconds: int = 5
     # Answers that mail without a secret can trigger, per address, per day and per kind
-    # (mailbot.outbox); `reply_caps` gives a kind a number of its own ("help=3,no_form=3").
+    # (mailbot.outbound.outbox); `reply_caps` gives a kind a number of its own ("help=3,no_form=3").
     max_replies_per_day: int = 10
     reply_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # ACCOUNT and WACHTWOORD requests reach the admins in one mail at most this often.
     request_digest_hours: int = 24
     max_message_bytes: int = 25 * 1024 * 1024
 
-    # Reading a mail (mailbot.reading): a worker process stopped after this much CPU time and
-    # address space, and how much of a mail it reads (mailbot.mail.limits).
+    # Reading a mail (mailbot.reader.reading): a worker process stopped after this much CPU time and
+    # address space, and how much of a mail it reads (mailbot.reader.limits).
     read_seconds: int = 5
     read_memory_mb: int = 1024
     read_max_part_bytes: int = 256 * 1024
@@ -112,7 +113,7 @@ class Settings(BaseSettings):
     read_max_form_lines: int = 2000
 
     # The zone every time a person reads is shown in, and the calendar periods, deadlines and
-    # working days are counted on (mailbot.localtime). `round_timezone` is its older name for
+    # working days are counted on (mailbot.dates.localtime). `round_timezone` is its older name for
     # the rounds: set alone, it stands for both.
     timezone: str = "Europe/Amsterdam"
 

@@ -25,12 +25,12 @@ from sqlmodel import Session, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailbot import db, orgs
 from mailbot.config import Settings
-from mailbot.models import Reply
-from mailbot.periods import Period
-from mailbot.render import Renderer
+from mailbot.dates.periods import Period
+from mailbot.outbound.render import Renderer
 from mailbot.reports import build, deliver, synthetic, write
+from mailbot.store import db, orgs
+from mailbot.store.models import Reply
 
 PERIOD = Period(2025, 2)
 PERIODS = tuple(Period(year, half) for year in (2023, 2024, 2025) for half in (1, 2))

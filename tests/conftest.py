@@ -12,10 +12,10 @@ from typing import TypeVar
 
 import pytest
 
-from mailbot import passwords
 from mailbot.bot import Bot
-from mailbot.clock import SystemClock
-from mailbot.worker import Reader
+from mailbot.dates.clock import SystemClock
+from mailbot.login import passwords
+from mailbot.reader.worker import Reader
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres
 from tests.servers.dovecot import Dovecot, ImapAccount

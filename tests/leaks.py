@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, text
 
-from mailbot.mail.html import html_to_text
-from mailbot.mail.message import decode_bytes, decode_words, read
+from mailbot.reader.html import html_to_text
+from mailbot.reader.message import decode_bytes, decode_words, read
 
 
 def readable_forms(raw: bytes) -> list[str]:

@@ -12,14 +12,14 @@ from email.policy import compat32
 from email.utils import format_datetime, make_msgid
 
 from mailbot.forms import load_form
-from mailbot.render import Renderer
+from mailbot.outbound.render import Renderer
 
 BOT = "monitoring@huisverbod.test"
 
 
 def template_text(period: str = "2026-H1", org: str = "", kind: str = "gemeente") -> str:
     """The body of the template mail the bot sends."""
-    from mailbot.periods import Period
+    from mailbot.dates.periods import Period
 
     p = Period.parse(period)
     mail = Renderer().mail("template.txt.j2", form=load_form(kind), org_name=org,

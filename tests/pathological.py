@@ -198,10 +198,11 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "text-period-years": _line(b"Periode: ", b"2026 ", b"x"),
     "text-remark-commas": _line(b"1. Aantal: 12", b" ,", b""),
     "text-remark-words": _line(b"1. Aantal: 12 (alleen ", b"niet + ", b")"),
-    # The questions a person names (mailbot.asked): "vraag" with endless blanks, or repeated.
+    # The questions a person names (mailbot.reader.asked): "vraag" with endless blanks, or repeated.
     "text-question-blanks": _line(b"vraag nr.", b" ", b"x"),
     "text-question-words": _text(b"vraag vraag nummer vragen x "),
-    # Secrets of the bot's making alone on a line (mailbot.lines): near misses, long and many.
+    # Secrets of the bot's making alone on a line (mailbot.reader.lines): near misses, long and
+    # many.
     "text-secret-groups": _line(b"> ", b"kq7m-", b"x"),
     "text-secret-lines": _text(b"> kq7m-x3rt-hc9w-pa4e-\r\n"),
     "text-colons": _line(b"", b"a:", b""),

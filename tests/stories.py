@@ -12,12 +12,12 @@ from pydantic import SecretStr
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from mailbot import db, orgs
 from mailbot.bot import Bot
-from mailbot.clock import FixedClock
 from mailbot.config import Settings
-from mailbot.models import Submission
-from mailbot.worker import Reader
+from mailbot.dates.clock import FixedClock
+from mailbot.reader.worker import Reader
+from mailbot.store import db, orgs
+from mailbot.store.models import Submission
 from tests.mails import BOT, filled_form, template_text, thunderbird_reply
 from tests.servers import free_port
 

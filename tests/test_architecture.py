@@ -1,5 +1,5 @@
-"""The package's shape: no import cycles (type-only imports count too), no module past 400
-lines."""
+"""The package's shape: folders by role, no import cycles (type-only imports count too), no
+module past 400 lines, every `type: ignore` with its reason."""
 
 from __future__ import annotations
 
@@ -47,6 +47,19 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
         TopologicalSorter(import_graph()).prepare()
     except CycleError as cycle:
         raise AssertionError(f"import cycle: {' -> '.join(cycle.args[1])}") from None
+
+
+def test_the_top_of_the_package_holds_a_handful_of_modules() -> None:
+    """Everything else lives in the folder of its role (docs/architecture.md)."""
+    top = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "bot.py", "config.py"]
+
+
+def test_every_folder_of_the_package_is_on_the_map() -> None:
+    written = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    folders = sorted(path.name for path in PACKAGE.iterdir()
+                     if path.is_dir() and (path / "__init__.py").exists())
+    assert [name for name in folders if f"`mailbot/{name}/`" not in written] == []
 
 
 def test_no_module_is_longer_than_400_lines() -> None:

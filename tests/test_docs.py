@@ -10,7 +10,7 @@ import typer.main
 from jinja2 import UndefinedError, meta
 
 from mailbot.cli import app
-from mailbot.render import Renderer, templates_dir
+from mailbot.outbound.render import Renderer, templates_dir
 
 
 def _commands(group: Any, prefix: str = "mailbot") -> dict[str, Any]:

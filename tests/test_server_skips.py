@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from mailbot import orgs
 from mailbot.bot import Bot
+from mailbot.store import orgs
 
 ROOT = Path(__file__).resolve().parent.parent
-NEEDS_BOTH = ["tests/test_imap.py::test_idle_returns_false_when_nothing_arrives",
-              "tests/test_db.py"]
+NEEDS_BOTH = ["tests/inbound/test_imap.py::test_idle_returns_false_when_nothing_arrives",
+              "tests/store/test_db.py"]
 
 
 def run(**env: str) -> subprocess.CompletedProcess[str]:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from mailbot import locks, orgs, requests
 from mailbot.cli import common
 from mailbot.config import Settings
-from mailbot.render import Renderer
+from mailbot.login import locks
+from mailbot.outbound.render import Renderer
+from mailbot.store import orgs, requests
 
 org_app = common.group("Organisaties (gemeenten, politie-eenheden).")
 address_app = common.group("De geregistreerde e-mailadressen van een organisatie.")

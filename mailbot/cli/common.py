@@ -16,11 +16,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from mailbot import controls, db, localtime, orgs, outbox, readiness
-from mailbot.addresses import AddressError
-from mailbot.clock import SystemClock
+from mailbot.admin import readiness
+from mailbot.cli import controls
 from mailbot.config import Settings
-from mailbot.periods import Period
+from mailbot.dates import localtime
+from mailbot.dates.clock import SystemClock
+from mailbot.dates.periods import Period
+from mailbot.login.addresses import AddressError
+from mailbot.outbound import outbox
+from mailbot.store import db, orgs
 
 
 def group(help_text: str, **options: Any) -> typer.Typer:

@@ -9,13 +9,13 @@ from typing import Annotated
 
 import typer
 
-from mailbot import importer, progress
+from mailbot.admin import importer, progress
 from mailbot.cli import common
 from mailbot.cli.admin import org_app
 from mailbot.config import Settings
-from mailbot.export import FORMATS, Selection
-from mailbot.export import export as export_figures
 from mailbot.forms import KINDS
+from mailbot.reports.export import FORMATS, Selection
+from mailbot.reports.export import export as export_figures
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +67,7 @@ def report(
     Voorbeeld: mailbot report --period 2026-H1 --out rapportage-2026-H1
     """
     from mailbot import reports
-    from mailbot.render import Renderer
+    from mailbot.outbound.render import Renderer
 
     parsed = common.period(period)
     started = time.perf_counter()

@@ -12,19 +12,22 @@ import typer
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
-from mailbot import db, health, orgs, outbox, redaction, rounds
+from mailbot import rounds
+from mailbot.admin import health, redaction
 from mailbot.bot import Bot
 from mailbot.cli import common
-from mailbot.clock import SystemClock
 from mailbot.config import Settings
+from mailbot.daemon.memory import return_large_blocks
+from mailbot.daemon.schedule import run_daemon, tell_admins_of_requests
+from mailbot.dates.clock import SystemClock
+from mailbot.dates.localtime import shown, zone_name, zone_of
 from mailbot.forms import KINDS, load_form
-from mailbot.localtime import shown, zone_name, zone_of
-from mailbot.locks import CurrentLock
-from mailbot.memory import return_large_blocks
-from mailbot.pipeline import run_pass
-from mailbot.render import Renderer
-from mailbot.schedule import run_daemon, tell_admins_of_requests
-from mailbot.worker import Reader
+from mailbot.inbound.pipeline import run_pass
+from mailbot.login.locks import CurrentLock
+from mailbot.outbound import outbox
+from mailbot.outbound.render import Renderer
+from mailbot.reader.worker import Reader
+from mailbot.store import db, orgs
 
 
 def register(app: typer.Typer) -> None:

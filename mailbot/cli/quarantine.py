@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from mailbot import health
+from mailbot.admin import health
 from mailbot.cli import common
 
 quarantine_app = common.group("E-mail die de bot niet kon of wilde lezen.")

@@ -9,14 +9,16 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from mailbot import progress, rounds, workdays
+from mailbot import rounds
+from mailbot.admin import progress
 from mailbot.cli import common
 from mailbot.config import Settings
-from mailbot.localtime import zone_name, zone_of
-from mailbot.models import Round
-from mailbot.periods import Period
-from mailbot.render import Renderer
-from mailbot.workdays import SATURDAY
+from mailbot.dates import workdays
+from mailbot.dates.localtime import zone_name, zone_of
+from mailbot.dates.periods import Period
+from mailbot.dates.workdays import SATURDAY
+from mailbot.outbound.render import Renderer
+from mailbot.store.models import Round
 
 round_app = common.group("Halfjaarrondes: uitnodigingen, herinneringen, wie ontbreekt.")
 

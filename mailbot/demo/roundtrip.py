@@ -21,16 +21,17 @@ from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from sqlmodel import Session
 
-from mailbot import db, orgs, outbox
 from mailbot.bot import Bot
-from mailbot.clock import SystemClock
 from mailbot.config import Settings
+from mailbot.dates.clock import SystemClock
+from mailbot.dates.periods import Period
 from mailbot.demo.mailbox import DemoMailbox
-from mailbot.export import export_csv
 from mailbot.forms import load_form
-from mailbot.outcome import Draft
-from mailbot.periods import Period
-from mailbot.pipeline import run_pass
+from mailbot.inbound.outcome import Draft
+from mailbot.inbound.pipeline import run_pass
+from mailbot.outbound import outbox
+from mailbot.reports.export import export_csv
+from mailbot.store import db, orgs
 
 BOT_ADDRESS = "monitoring@huisverbod.demo"
 STAFF_ADDRESS = "huisverbod@utrecht.demo"

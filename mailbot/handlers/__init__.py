@@ -14,7 +14,7 @@ from mailbot.handlers import (
     submission,
     wachtwoord,
 )
-from mailbot.outcome import Context, Outcome
+from mailbot.inbound.outcome import Context, Outcome
 
 Handler = Callable[[Context], Outcome]
 

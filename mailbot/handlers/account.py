@@ -3,11 +3,11 @@ in their digest (requests.tell_admins, run by the daemon)."""
 
 from __future__ import annotations
 
-from mailbot import orgs, requests
-from mailbot.addresses import try_normalise
 from mailbot.forms import load_form
-from mailbot.outcome import Context, Draft, Outcome
-from mailbot.parse import parse
+from mailbot.inbound.outcome import Context, Draft, Outcome
+from mailbot.login.addresses import try_normalise
+from mailbot.reader.parse import parse
+from mailbot.store import orgs, requests
 
 
 def handle(ctx: Context) -> Outcome:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from mailbot import orgs
-from mailbot.outcome import Context, Outcome
+from mailbot.inbound.outcome import Context, Outcome
+from mailbot.store import orgs
 
 
 def handle(ctx: Context) -> Outcome:
     """Record every failed recipient against the organisations it is registered for."""
-    failed = ctx.mail.failed_recipients  # read in the reading worker (mailbot.reading)
+    failed = ctx.mail.failed_recipients  # read in the reading worker (mailbot.reader.reading)
     for address in failed:
         acting = orgs.acting_for(ctx.session, address)
         for org in acting if acting else [None]:

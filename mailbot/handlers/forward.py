@@ -5,7 +5,7 @@ is told in one line that a person will answer (with the toelichting of a questio
 names, meanwhile).
 
 What is handed on is the copy of the mail that is kept: every typed secret masked
-(mailbot.masking). One sender's mails are handed on at most `max_forwards_per_day` times a
+(mailbot.reader.masking). One sender's mails are handed on at most `max_forwards_per_day` times a
 day, so a loop with an address that answers everything cannot flood the helpdesk; past
 that, the mail waits in the rejected folder.
 """
@@ -19,8 +19,8 @@ from sqlmodel import col, select
 
 from mailbot.forms import load_form
 from mailbot.handlers.help import explained
-from mailbot.models import Inbound, Organisation, Reply
-from mailbot.outcome import Attachment, Context, Draft, Outcome
+from mailbot.inbound.outcome import Attachment, Context, Draft, Outcome
+from mailbot.store.models import Inbound, Organisation, Reply
 
 # A larger mail is named in the forward but not attached: the helpdesk finds it in the folder.
 ATTACHED_BYTES = 5 * 1024 * 1024

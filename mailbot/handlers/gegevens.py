@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailbot import orgs, workbook
-from mailbot.addresses import try_normalise
-from mailbot.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
+from mailbot.dates.localtime import shown, shown_day, zone_of
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import login_failed
-from mailbot.localtime import shown, shown_day, zone_of
-from mailbot.models import Organisation
-from mailbot.outcome import Attachment, Context, Draft, Outcome
-from mailbot.submissions import current_rows
+from mailbot.inbound.outcome import Attachment, Context, Draft, Outcome
+from mailbot.login.addresses import try_normalise
+from mailbot.reports import workbook
+from mailbot.reports.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
+from mailbot.store import orgs
+from mailbot.store.models import Organisation
+from mailbot.store.submissions import current_rows
 
 
 def handle(ctx: Context) -> Outcome:

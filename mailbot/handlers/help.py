@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mailbot import orgs
-from mailbot.addresses import try_normalise
 from mailbot.forms import Form, load_form
-from mailbot.outcome import Context, Draft, Outcome
+from mailbot.inbound.outcome import Context, Draft, Outcome
+from mailbot.login.addresses import try_normalise
+from mailbot.store import orgs
 
 
 def handle(ctx: Context) -> Outcome:

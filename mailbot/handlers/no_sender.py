@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailbot.outcome import Context, Outcome
+from mailbot.inbound.outcome import Context, Outcome
 
 REASON = "no usable sender address"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailbot import orgs, strangers
-from mailbot.auth import Login
 from mailbot.forms import load_form
-from mailbot.models import Organisation
-from mailbot.outcome import Context, Draft, Outcome
+from mailbot.inbound.outcome import Context, Draft, Outcome
+from mailbot.login import strangers
+from mailbot.login.auth import Login
+from mailbot.store import orgs
+from mailbot.store.models import Organisation
 
 
 def login_failed(
@@ -17,8 +18,8 @@ def login_failed(
     person_name: str | None = None, registered_for: Sequence[Organisation] = (),
 ) -> Outcome:
     """The seed's message, the same for every failure, capped per day as any answer to mail
-    without a secret (mailbot.outbox). An address registered nowhere is throttled besides
-    (mailbot.strangers): past its limits it gets no answer at all.
+    without a secret (mailbot.outbound.outbox). An address registered nowhere is throttled besides
+    (mailbot.login.strangers): past its limits it gets no answer at all.
 
     `standing` is the sender's, when the caller has looked it up already; `claimed` the
     organisation the mail named, for the audit. `registered_for`: the organisations a

@@ -20,19 +20,21 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from mailbot import dmarc, locks, orgs, rounds, submissions
-from mailbot.addresses import try_normalise
-from mailbot.auth import Login, authenticate
+from mailbot import rounds
+from mailbot.dates.localtime import shown, zone_of
+from mailbot.dates.periods import Period
 from mailbot.forms import Form, load_form
 from mailbot.handlers.forward import forward
 from mailbot.handlers.refusal import login_failed, registered_elsewhere
-from mailbot.localtime import shown, zone_of
-from mailbot.mail.message import MailView
-from mailbot.models import Organisation, Reply
-from mailbot.outcome import Context, Draft, Outcome
-from mailbot.parse import Reading, Scans, parse, period_from_subject
-from mailbot.periods import Period
-from mailbot.reading import both
+from mailbot.inbound.outcome import Context, Draft, Outcome
+from mailbot.login import dmarc, locks
+from mailbot.login.addresses import try_normalise
+from mailbot.login.auth import Login, authenticate
+from mailbot.reader.message import MailView
+from mailbot.reader.parse import Reading, Scans, parse, period_from_subject
+from mailbot.reader.reading import both
+from mailbot.store import orgs, submissions
+from mailbot.store.models import Organisation, Reply
 
 
 def handle(ctx: Context) -> Outcome:
@@ -200,7 +202,7 @@ def _problems(
 
 
 def _unread(ctx: Context, reading: Reading | None = None) -> str:
-    """For the reason: the reader's limits the mail met (mailbot.mail.limits), if any."""
+    """For the reason: the reader's limits the mail met (mailbot.reader.limits), if any."""
     met = sorted(ctx.mail.cut | ({"form_lines"} if reading is not None and reading.cut else set()))
     return f"; unread beyond limits: {','.join(met)}" if met else ""
 

@@ -13,20 +13,21 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mailbot import milestones, outbox
 from mailbot.config import Settings
+from mailbot.dates.periods import Period
 from mailbot.forms import load_form
-from mailbot.models import Organisation
-from mailbot.orgs import addresses_of
-from mailbot.outcome import Attachment, Draft
-from mailbot.periods import Period
-from mailbot.render import Rendered, Renderer
+from mailbot.inbound.outcome import Attachment, Draft
+from mailbot.outbound import outbox
+from mailbot.outbound.render import Rendered, Renderer
 from mailbot.reports import figures, files, html, xlsx
 from mailbot.reports.cells import Cell, Kind, dutch
 from mailbot.reports.figures import NO_REGION, Org, in_region
 from mailbot.reports.rates import GEMEENTE, RATIOS, rates
 from mailbot.reports.report import Report, build
 from mailbot.reports.scope import Scope
+from mailbot.store import milestones
+from mailbot.store.models import Organisation
+from mailbot.store.orgs import addresses_of
 
 FEEDBACK_HTML = "feedback.html.j2"
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from mailbot.forms import load_form
-from mailbot.models import Answer, Organisation, Submission
+from mailbot.store.models import Answer, Organisation, Submission
 
 NO_REGION = ""
 

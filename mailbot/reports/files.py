@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailbot.export import to_csv
-from mailbot.progress import Progress
-from mailbot.render import Renderer
+from mailbot.admin.progress import Progress
+from mailbot.outbound.render import Renderer
 from mailbot.reports import html, xlsx
 from mailbot.reports.cells import Table, plain
+from mailbot.reports.export import to_csv
 from mailbot.reports.report import Report
 
 HTML_NAME = "report.html"

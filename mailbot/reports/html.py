@@ -7,7 +7,7 @@ from itertools import groupby
 
 from jinja2 import Environment
 
-from mailbot.render import Renderer
+from mailbot.outbound.render import Renderer
 from mailbot.reports.cells import Cell, Table, dutch
 from mailbot.reports.report import Report
 from mailbot.reports.suppress import Hidden

@@ -6,8 +6,8 @@ import csv
 from functools import cache
 from pathlib import Path
 
-from mailbot.names import name_key
 from mailbot.reports.figures import Org
+from mailbot.store.names import name_key
 
 
 def data_dir() -> Path:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mailbot.periods import Period
+from mailbot.dates.periods import Period
 from mailbot.reports import charts, figures, tables
 from mailbot.reports.cells import Cell, Table
 from mailbot.reports.rates import GEMEENTE, POLITIE, Rates, change, rates

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailbot.dates.periods import Period
 from mailbot.forms import load_form
-from mailbot.periods import Period
 from mailbot.reports import disclosure
 from mailbot.reports.cells import Cell, Column
 from mailbot.reports.figures import Dataset, Invited, Org, regions

@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from mailbot import importer, orgs
+from mailbot.admin import importer
+from mailbot.dates.periods import Period
 from mailbot.forms import load_form
-from mailbot.models import Organisation
-from mailbot.periods import Period
 from mailbot.reports.reference import data_dir
-from mailbot.submissions import store
+from mailbot.store import orgs
+from mailbot.store.models import Organisation
+from mailbot.store.submissions import store
 
 PER_CAPITA = 1500 / 17_942_942  # huisverboden per inhabitant per half year
 SENDER = "synthetisch@voorbeeld.invalid"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mailbot.dates.periods import Period
 from mailbot.forms import load_form
-from mailbot.periods import Period
 from mailbot.reports import rates as r
 from mailbot.reports.cells import Cell, Column, Table, dutch
 from mailbot.reports.figures import NO_REGION, Org, in_region

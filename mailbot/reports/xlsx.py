@@ -17,8 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from mailbot import formulas
-from mailbot.reports import cells
+from mailbot.reports import cells, formulas
 from mailbot.reports.cells import Kind, Table, plain
 from mailbot.reports.suppress import Hidden
 

@@ -13,17 +13,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from mailbot import milestones, orgs, outbox
-from mailbot.compose import reply_message_id
+from mailbot.admin.progress import Progress
 from mailbot.config import Settings
+from mailbot.dates.localtime import DUTCH, zone_of
+from mailbot.dates.periods import Period
 from mailbot.forms import load_form
-from mailbot.localtime import DUTCH, zone_of
-from mailbot.models import AuditEvent, Organisation, Round, RoundMail, Submission
-from mailbot.outcome import Draft
-from mailbot.periods import Period
-from mailbot.progress import Progress
-from mailbot.render import Rendered, Renderer
+from mailbot.inbound.outcome import Draft
+from mailbot.outbound import outbox
+from mailbot.outbound.compose import reply_message_id
+from mailbot.outbound.render import Rendered, Renderer
 from mailbot.rounds.timeline import deadline_for, local_day
+from mailbot.store import milestones, orgs
+from mailbot.store.models import AuditEvent, Organisation, Round, RoundMail, Submission
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from mailbot.config import Settings
-from mailbot.models import Milestone, Organisation, Round, RoundMail, Submission
-from mailbot.periods import Period
+from mailbot.dates.periods import Period
 from mailbot.rounds.mailing import active, bounced, milestone_key
 from mailbot.rounds.timeline import Timeline, timeline
+from mailbot.store.models import Milestone, Organisation, Round, RoundMail, Submission
 
 
 @dataclass(frozen=True)

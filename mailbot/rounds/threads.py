@@ -8,13 +8,13 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from mailbot.config import Settings
-from mailbot.db import table
-from mailbot.mail.message import MailView
-from mailbot.models import Round, RoundMail
-from mailbot.periods import Period
+from mailbot.dates.periods import Period
+from mailbot.reader.message import MailView
 from mailbot.rounds.timeline import is_after
+from mailbot.store.db import table
+from mailbot.store.models import Round, RoundMail
 
-# Prebuilt Core, as every mail runs these: see mailbot.db.
+# Prebuilt Core, as every mail runs these: see mailbot.store.db.
 _ROUND_MAIL = table(RoundMail).c
 _PERIODS_OF_MAILS = select(_ROUND_MAIL.message_id, _ROUND_MAIL.period).where(
     _ROUND_MAIL.message_id.in_(bindparam("ids", expanding=True))

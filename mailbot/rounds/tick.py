@@ -17,14 +17,16 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from mailbot import health, milestones, reports
+from mailbot import reports
+from mailbot.admin import health
 from mailbot.bot import Bot
-from mailbot.localtime import zone_of
-from mailbot.models import Round
-from mailbot.periods import Period
+from mailbot.dates.localtime import zone_of
+from mailbot.dates.periods import Period
 from mailbot.reports.figures import invited_ids
 from mailbot.rounds.mailing import asked, milestone_key, open_round, overview, remind
 from mailbot.rounds.timeline import is_after, timeline
+from mailbot.store import milestones
+from mailbot.store.models import Round
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Days are calendar days in `settings.round_timezone`; round mail goes out at
 `settings.round_send_hour` on Dutch working days (Monday to Friday, public holidays excepted:
-mailbot.workdays). A step that falls on another day moves: the opening and the overview to the
+mailbot.dates.workdays). A step that falls on another day moves: the opening and the overview to the
 working day after (a round cannot open before its half year is over), a reminder to the working
 day before (so the reminded keep the days the reminder counts on). A deadline that falls on a
 weekend or a holiday moves to the working day after, as the Algemene termijnenwet moves a
@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
-from mailbot.periods import Period
-from mailbot.workdays import next_working_day, previous_working_day
+from mailbot.dates.periods import Period
+from mailbot.dates.workdays import next_working_day, previous_working_day
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What an admin looks at and runs: health, imports, database readiness, redaction."""

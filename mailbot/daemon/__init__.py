@@ -1,0 +1,1 @@
+"""The daemon process: the schedule of passes, systemd's watchdog, the allocator."""

@@ -1,0 +1,2 @@
+"""Days and times as people count them: the clock, half years, Dutch working days,
+Dutch time."""

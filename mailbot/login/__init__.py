@@ -1,0 +1,1 @@
+"""Who may log in: the secret, the sender's registration, DMARC, lockouts, strangers."""

@@ -1,1 +1,0 @@
-"""The mailbox side: IMAP access and reading raw messages."""

@@ -1,0 +1,1 @@
+"""Replies going out: rendered from templates, composed, queued, capped, sent."""

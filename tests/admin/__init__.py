@@ -1,0 +1,1 @@
+"""Tests: the CLI and what an admin sees."""

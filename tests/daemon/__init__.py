@@ -1,0 +1,1 @@
+"""Tests: the daemon process: its loop, the watchdog, memory, the systemd unit."""

@@ -1,0 +1,1 @@
+"""Tests: the demo round trip and its mailbox."""

@@ -1,0 +1,1 @@
+"""Tests: stories end to end: mails in, replies out, real servers."""

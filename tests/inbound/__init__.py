@@ -1,0 +1,1 @@
+"""Tests: the mailbox, the pass and one message's steps, crashes and kills."""

@@ -1,0 +1,1 @@
+"""Tests: composing, queueing, capping and sending replies."""

@@ -1,0 +1,1 @@
+"""Tests: reading mail as clients write it, hostile mail, the form and its values."""

@@ -1,0 +1,1 @@
+"""Tests: reports, exports and the files people open."""

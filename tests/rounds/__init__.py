@@ -1,0 +1,1 @@
+"""Tests: half-year rounds: invitations, reminders, deadlines, working days."""

@@ -1,0 +1,1 @@
+"""Tests: the database, its migrations, organisation names."""
