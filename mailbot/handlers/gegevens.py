@@ -6,24 +6,20 @@ from dataclasses import dataclass, field
 
 from mailbot.dates.localtime import shown, shown_day, zone_of
 from mailbot.forms import Form, load_form
-from mailbot.handlers.refusal import login_failed
+from mailbot.handlers.refusal import registered_sender
 from mailbot.inbound.outcome import Attachment, Context, Draft, Outcome
-from mailbot.login.addresses import try_normalise
 from mailbot.reports import workbook
 from mailbot.reports.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
-from mailbot.store import orgs
 from mailbot.store.models import Organisation
 from mailbot.store.submissions import current_rows
 
 
 def handle(ctx: Context) -> Outcome:
     """Reply to the sender only when it is a registered address; never to Reply-To or the body."""
-    sender = try_normalise(ctx.mail.sender)
-    if sender is None:
-        return Outcome("ignored", "gegevens without a usable sender")
-    acting = orgs.acting_for(ctx.session, sender)
-    if not acting:
-        return login_failed(ctx, sender, "gegevens from an unregistered address")
+    found = registered_sender(ctx, "gegevens")
+    if isinstance(found, Outcome):
+        return found
+    sender, acting = found
     overviews = [_overview(ctx, org) for org in acting]
     rows = [row for overview in overviews for row in overview.rows]
     rendered = ctx.renderer.mail("gegevens.txt.j2", organisations=overviews)

@@ -7,9 +7,25 @@ from collections.abc import Sequence
 from mailbot.forms import load_form
 from mailbot.inbound.outcome import Context, Draft, Outcome
 from mailbot.login import strangers
+from mailbot.login.addresses import try_normalise
 from mailbot.login.auth import Login
 from mailbot.store import orgs
 from mailbot.store.models import Organisation
+
+
+def registered_sender(
+    ctx: Context, command: str
+) -> tuple[str, list[Organisation]] | Outcome:
+    """The sender of a command that only a registered address may give (GEGEVENS, WACHTWOORD)
+    and the organisations it acts for; else the outcome: no answer without a usable sender,
+    the seed's answer to an address registered nowhere."""
+    sender = try_normalise(ctx.mail.sender)
+    if sender is None:
+        return Outcome("ignored", f"{command} without a usable sender")
+    acting = orgs.acting_for(ctx.session, sender)
+    if not acting:
+        return login_failed(ctx, sender, f"{command} from an unregistered address")
+    return sender, acting
 
 
 def login_failed(

@@ -4,21 +4,18 @@ the admins hear of it in their digest (requests.tell_admins, run by the daemon).
 from __future__ import annotations
 
 from mailbot.forms import load_form
-from mailbot.handlers.refusal import login_failed
+from mailbot.handlers.refusal import registered_sender
 from mailbot.inbound.outcome import Context, Draft, Outcome
-from mailbot.login.addresses import try_normalise
 from mailbot.reader.parse import parse
 from mailbot.store import orgs, requests
 
 
 def handle(ctx: Context) -> Outcome:
     """Queue a request per organisation the address acts for (or the one it names)."""
-    sender = try_normalise(ctx.mail.sender)
-    if sender is None:
-        return Outcome("ignored", "wachtwoord request without a usable sender")
-    acting = orgs.acting_for(ctx.session, sender)
-    if not acting:
-        return login_failed(ctx, sender, "wachtwoord from an unregistered address")
+    found = registered_sender(ctx, "wachtwoord request")
+    if isinstance(found, Outcome):
+        return found
+    sender, acting = found
     reading = parse(ctx.mail.fresh, load_form("gemeente"), now=ctx.now, scans=ctx.scans)
     meant = orgs.find(ctx.session, reading.org_name) if reading.org_name else None
     named = [o for o in acting if meant is not None and o.id == meant.id]

@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from mailbot.forms import load_form
 from mailbot.store.models import Answer, Organisation, Submission
+from mailbot.store.submissions import newest_revision
 
 NO_REGION = ""
 
@@ -82,21 +82,11 @@ def load(session: Session) -> Dataset:
 
 
 def _current_answers() -> Select[str, str, int, str, int]:
-    newer = aliased(Submission)
-    newest = (
-        select(func.max(newer.revision))
-        .where(
-            newer.organisation_id == Submission.organisation_id,
-            newer.period == Submission.period,
-            newer.form_kind == Submission.form_kind,
-        )
-        .scalar_subquery()
-    )
     return (
         core_select(col(Submission.period), col(Submission.form_kind),
                     col(Submission.organisation_id), col(Answer.question), col(Answer.value))
         .join(Answer, col(Answer.submission_id) == col(Submission.id))
-        .where(col(Submission.revision) == newest)
+        .where(col(Submission.revision) == newest_revision())
     )
 
 

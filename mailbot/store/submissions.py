@@ -135,11 +135,12 @@ def current_rows(
     if org is not None:
         query = query.where(Submission.organisation_id == org.id)
     if not history:
-        query = query.where(Submission.revision == _newest_revision())
+        query = query.where(Submission.revision == newest_revision())
     return list(session.exec(query))
 
 
-def _newest_revision() -> ScalarSelect[int]:
+def newest_revision() -> ScalarSelect[int]:
+    """The newest revision of the submission's organisation, period and form (a subquery)."""
     other = aliased(Submission)
     return (
         select(func.max(other.revision))
