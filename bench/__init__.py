@@ -1,4 +1,4 @@
-"""The benchmark of issue 8: mailbot against the raw limit of the same servers on loopback.
+"""The benchmark: mailbot against the raw limit of the same servers on loopback.
 
 `python -m bench.run` starts Dovecot, an SMTP sink (its own process) and PostgreSQL, fills a
 mailbox with a backlog of mixed mail, and measures side by side: imapclient alone, a bare

@@ -1,4 +1,4 @@
-"""How the reader's time grows with pathological input (issue 15):
+"""How the reader's time grows with pathological input:
 
     python -m bench.reader_growth [--sizes 1000,4000,16000,64000,256000,1000000]
                                   [--shapes NAME,...] [--out bench/results]

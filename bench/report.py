@@ -1,4 +1,4 @@
-"""The benchmark's figures against the targets of issue 8, as JSON and as a markdown table."""
+"""The benchmark's figures against its targets, as JSON and as a markdown table."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def _derive(measured: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every target of issue 8 point 2 with the measured value, PASS or not, and what dominates."""
+    """Every target with the measured value, PASS or not, and what dominates."""
     found: list[dict[str, Any]] = []
     for kind, figures in result["databases"].items():
         dominant = _dominant(figures)
@@ -151,7 +151,7 @@ def _target(name: str, value: float | None, passed: bool, dominant: str) -> dict
 
 
 def _dominant(figures: dict[str, Any]) -> str:
-    """The stage of issue 8 with the largest share of the pass, and what it is made of."""
+    """The stage with the largest share of the pass, and what it is made of."""
     group = figures["dominant_stage"]
     parts = GROUPS[group]
     ms = sum(figures["stage_ms_per_message"][s] for s in parts)

@@ -1,4 +1,4 @@
-"""The one command of the benchmark (issue 8):
+"""The one command of the benchmark:
 
     python -m bench.run [--n 5000] [--orgs 320] [--latency 200]
                         [--databases sqlite,postgresql] [--out bench/results]

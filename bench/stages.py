@@ -29,7 +29,7 @@ STAGES = ("fetch", "archive", "read", "classify", "parse", "auth", "argon2", "or
           "render", "queue", "send", "move", "other")
 # Timed as another stage, counted apart: the pipeline waiting for argon2 run beside it.
 _TIMED_AS = {"argon2_wait": "argon2"}
-# The six stages of issue 8 and the fine stages they are made of.
+# The six stages the benchmark reports and the fine stages they are made of.
 GROUPS = {
     "fetch": ("fetch",),
     "parse": ("archive", "read", "classify", "parse"),

@@ -169,7 +169,7 @@ def _latency(lat: dict[str, Any]) -> list[str]:
 def _verdicts(targets: list[dict[str, Any]]) -> list[str]:
     missed = [t for t in targets if not t["pass"]]
     if not missed:
-        return ["All targets of issue 8 met."]
+        return ["All targets met."]
     lines = ["Missed targets and the stage that dominates:", ""]
     for t in missed:
         lines.append(f"- {t['target']}: {t['dominant']}")

@@ -9,14 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
-
 SATURDAY = 5
 
 
 @cache
 def _holidays_of(year: int) -> dict[date, str]:
     """The Dutch public holidays of a year with their Dutch names (made once per year)."""
+    # Imported here: the library and its Dutch calendar take about 19 MB, which only a process
+    # that plans round mail or a deadline needs (not the pass over the mail, nor the CLI).
+    import holidays
+
     return dict(holidays.country_holidays("NL", years=year, language="nl").items())
 
 
