@@ -32,7 +32,9 @@ def imported(path: Path, modules: set[str]) -> set[str]:
             for alias in node.names:
                 target = f"{base}.{alias.name}"
                 found.add(target if target in modules else base)
-    return (found & modules) - {name}
+    # Importing a module runs its packages' __init__ first: those count as imported too.
+    parents = {".".join(m.split(".")[:i]) for m in found for i in range(2, m.count(".") + 1)}
+    return ((found | parents) & modules) - {name} - {package}
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlmodel import Session
 
@@ -13,10 +13,8 @@ from mailbot.login.passwords import VerifiedSecrets
 from mailbot.outbound.render import Rendered, Renderer
 from mailbot.reader.message import MailView
 from mailbot.reader.parse import Scans
+from mailbot.store.deadlines import Deadlines
 from mailbot.store.models import Inbound
-
-if TYPE_CHECKING:  # rounds imports this module
-    from mailbot.rounds.threads import Deadlines
 
 Status = Literal["processed", "rejected", "ignored", "quarantined"]
 

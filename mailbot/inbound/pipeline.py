@@ -35,7 +35,7 @@ from mailbot.inbound.filing import Filer, file_away
 from mailbot.inbound.imap import Fetched, Mailbox
 from mailbot.inbound.steps import Message, take
 from mailbot.outbound import outbox
-from mailbot.rounds import Deadlines
+from mailbot.store.deadlines import Deadlines
 from mailbot.store.models import Inbound
 
 GROUP = 32  # messages archived in one statement, ahead of their turn

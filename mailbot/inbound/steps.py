@@ -31,8 +31,8 @@ from mailbot.inbound.outcome import Context, Outcome
 from mailbot.outbound import outbox
 from mailbot.reader.masking import mask_secret_lines
 from mailbot.reader.reading import Read, Unread
-from mailbot.rounds import Deadlines
 from mailbot.store.db import table
+from mailbot.store.deadlines import Deadlines
 from mailbot.store.models import Inbound
 
 log = logging.getLogger(__name__)

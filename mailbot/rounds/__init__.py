@@ -19,12 +19,12 @@ from mailbot.rounds.mailing import (
     uninvited,
 )
 from mailbot.rounds.status import RoundView, Standing, view
-from mailbot.rounds.threads import Deadlines, is_late, period_replied_to
+from mailbot.rounds.threads import is_late, period_replied_to
 from mailbot.rounds.tick import tick
 from mailbot.rounds.timeline import Timeline, deadline_for, local_day, timeline
 
 __all__ = [
-    "Addressed", "Deadlines", "RoundView", "Standing", "Timeline", "deadline_for", "is_late",
+    "Addressed", "RoundView", "Standing", "Timeline", "deadline_for", "is_late",
     "local_day",
     "milestone_key", "missing",
     "open_round", "overview", "period_replied_to", "remind", "reminder_plan", "require_ended",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
@@ -12,15 +12,13 @@ from mailbot.dates.periods import Period
 from mailbot.reader.message import MailView
 from mailbot.rounds.timeline import is_after
 from mailbot.store.db import table
-from mailbot.store.models import Round, RoundMail
+from mailbot.store.deadlines import Deadlines
+from mailbot.store.models import RoundMail
 
 # Prebuilt Core, as every mail runs these: see mailbot.store.db.
 _ROUND_MAIL = table(RoundMail).c
 _PERIODS_OF_MAILS = select(_ROUND_MAIL.message_id, _ROUND_MAIL.period).where(
     _ROUND_MAIL.message_id.in_(bindparam("ids", expanding=True))
-)
-_DEADLINE = select(table(Round).c.deadline).where(
-    table(Round).c.period == bindparam("period")
 )
 
 
@@ -37,22 +35,6 @@ def period_replied_to(session: Session, mail: MailView) -> Period | None:
         if message_id in found:
             return Period.parse(found[message_id])
     return None
-
-
-class Deadlines:
-    """The rounds' deadlines as read during one batch of mail: one query per period instead
-    of one per stored mail. The pipeline reads them anew for every batch, so a deadline an admin
-    moves counts from the next batch on."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, date | None] = {}
-
-    def of(self, session: Session, period: str) -> date | None:
-        """The deadline of the period's round; None when it was not opened."""
-        if period not in self._known:
-            self._known[period] = session.execute(
-                _DEADLINE, {"period": period}).scalar_one_or_none()
-        return self._known[period]
 
 
 def is_late(
