@@ -8,7 +8,7 @@ from mailbot.dates.localtime import shown, shown_day, zone_of
 from mailbot.forms import Form, load_form
 from mailbot.handlers.refusal import registered_sender
 from mailbot.inbound.outcome import Attachment, Context, Draft, Outcome
-from mailbot.reports import workbook
+from mailbot.reports import xlsx
 from mailbot.reports.export import DUTCH_HISTORY_HEADER, Row, to_excel_csv
 from mailbot.store.models import Organisation
 from mailbot.store.submissions import current_rows
@@ -33,8 +33,8 @@ def handle(ctx: Context) -> Outcome:
 def files(rows: list[Row]) -> tuple[Attachment, ...]:
     """The overview as a workbook and as a CSV that Dutch Excel opens in columns."""
     return (
-        Attachment("gegevens.xlsx", workbook.CONTENT_TYPE,
-                   workbook.workbook("gegevens", DUTCH_HISTORY_HEADER, rows)),
+        Attachment("gegevens.xlsx", xlsx.CONTENT_TYPE,
+                   xlsx.workbook([xlsx.Sheet("gegevens", DUTCH_HISTORY_HEADER, rows)])),
         Attachment("gegevens.csv", "text/csv", to_excel_csv(DUTCH_HISTORY_HEADER, rows)),
     )
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from mailbot.admin.progress import Progress
 from mailbot.forms import KINDS, load_form
-from mailbot.reports import formulas
+from mailbot.reports import formulas, xlsx
 from mailbot.store.models import Organisation
 from mailbot.store.submissions import current_rows
 
@@ -156,10 +156,6 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Row]) -> bytes:
 
 def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]) -> bytes:
     """An XLSX workbook with a sheet per (name, header, rows); numbers stay numbers."""
-    # Imported here: openpyxl (and the numpy it loads) would add about 19 MB to every daemon,
-    # whose mail handling writes no workbook this way (GEGEVENS uses mailbot.reports.workbook).
-    from mailbot.reports import xlsx
-
     return xlsx.workbook([xlsx.Sheet(name, header, rows) for name, header, rows in sheets])
 
 

@@ -1,7 +1,10 @@
-"""XLSX workbooks (openpyxl): one sheet per table, numbers stored as numbers.
+"""XLSX workbooks: one sheet per table, numbers stored as numbers, text kept text.
 
-Used by the report (published tables, withheld counts as the text `<5`) and by the admin
-export (exact figures).
+Every workbook the bot writes comes from here: the report (published tables, withheld counts as
+the text `<5`), the admin export (exact figures) and the GEGEVENS overview the daemon mails.
+XlsxWriter writes them: small and pure Python (about 2 MB in the daemon, where openpyxl would
+bring numpy and some 20 MB). Text that a spreadsheet would take for a formula when someone
+edits the cell is marked to stay text (Excel's leading `'`), as in every file the bot writes.
 """
 
 from __future__ import annotations
@@ -10,12 +13,9 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
 
 from mailbot.reports import cells, formulas
 from mailbot.reports.cells import Kind, Table, plain
@@ -26,7 +26,9 @@ FORMATS: dict[Kind, str] = {
     "count": "#,##0", "ratio": "0.00", "rate": "0.0", "percent": "0.0%",
     "change": "+0.0%;-0.0%;0.0%", "text": "@",
 }
-BOLD = Font(bold=True)
+# Cells are written as what they are: never a formula, a link or a number read from text.
+_AS_WRITTEN = {"strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False, "in_memory": True}
 
 
 @dataclass(frozen=True)
@@ -43,69 +45,57 @@ class Sheet:
 
 def workbook(sheets: Iterable[Sheet], created: datetime | None = None) -> bytes:
     """The XLSX file's bytes."""
-    book = Workbook(write_only=True)
-    if created is not None:
-        book.properties.created = created.replace(tzinfo=None)
-    for sheet in sheets:
-        _write(book.create_sheet(sheet.name[:31]), sheet)
     out = io.BytesIO()
-    book.save(out)
+    book = xlsxwriter.Workbook(out, _AS_WRITTEN)
+    if created is not None:
+        book.set_properties({"created": created.replace(tzinfo=None)})
+    styles = _Styles(book)
+    for sheet in sheets:
+        _write(book.add_worksheet(sheet.name[:31]), sheet, styles)
+    book.close()
     return out.getvalue()
 
 
-def _write(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
-    for index, title in enumerate(sheet.header):
-        letter = _letter(index)
-        # A write-only sheet has column widths too; its type information leaves them out.
-        ws.column_dimensions[letter].width = max(10, min(40, len(title) + 2))  # type: ignore[attr-defined]
+class _Styles:
+    """The cell formats of one workbook (XlsxWriter makes them per workbook)."""
+
+    def __init__(self, book: Any) -> None:
+        self.bold = book.add_format({"bold": True})
+        self.kept_text = book.add_format({"quote_prefix": True})
+        self.numbers = {kind: book.add_format({"num_format": code})
+                        for kind, code in FORMATS.items()}
+
+
+def _write(page: Any, sheet: Sheet, styles: _Styles) -> None:
+    for column, title in enumerate(sheet.header):
+        page.set_column(column, column, max(10, min(40, len(title) + 2)))
+    row = 0
     if sheet.title:
-        ws.freeze_panes = "A3"
-        ws.append([_styled(ws, sheet.title, BOLD)])
-    else:
-        ws.freeze_panes = "A2"
-    ws.append([_styled(ws, title, BOLD) for title in sheet.header])
-    for row in sheet.rows:
-        ws.append([_value(ws, value, sheet.kinds[i] if i < len(sheet.kinds) else None)
-                   for i, value in enumerate(row)])
+        page.write_string(row, 0, sheet.title, styles.bold)
+        row += 1
+    page.freeze_panes(row + 1, 0)
+    for column, title in enumerate(sheet.header):
+        page.write_string(row, column, title, styles.bold)
+    for values in sheet.rows:
+        row += 1
+        for column, value in enumerate(values):
+            kind = sheet.kinds[column] if column < len(sheet.kinds) else None
+            _value(page, row, column, value, kind, styles)
     if sheet.note:
-        ws.append([])
-        ws.append([sheet.note])
+        page.write_string(row + 2, 0, sheet.note)
 
 
-def _styled(ws: WriteOnlyWorksheet, value: str, font: Font) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = font
-    return cell
-
-
-def _value(ws: WriteOnlyWorksheet, value: object, kind: Kind | None) -> object:
+def _value(page: Any, row: int, column: int, value: object, kind: Kind | None,
+           styles: _Styles) -> None:
+    if value is None:
+        return
     if formulas.risky(value):
-        return _text(ws, value)
-    if isinstance(value, Hidden):
-        return str(value)
-    if kind is None or kind == "text" or not isinstance(value, int | float):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = FORMATS[kind]
-    return cell
-
-
-def _text(ws: WriteOnlyWorksheet, value: object) -> Cell:
-    """Text kept as it is, but stored as text (openpyxl makes "=..." a formula) and marked so
-    that the spreadsheet keeps it text when someone edits the cell (Excel's leading `'`)."""
-    cell = WriteOnlyCell(ws, value=str(value))  # only text is risky: this is the text itself
-    cell.data_type = "s"
-    cell.quotePrefix = True
-    return cell
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+        page.write_string(row, column, str(value), styles.kept_text)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        style = styles.numbers[kind] if kind is not None and kind != "text" else None
+        page.write_number(row, column, value, style)
+    else:
+        page.write_string(row, column, str(value))
 
 
 def table_sheet(table: Table) -> Sheet:
