@@ -47,23 +47,22 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def check(url: str) -> Readiness:
-    """Look at the database at `url` without changing it."""
+def check(url: str, engine: Engine) -> Readiness:
+    """Look at the database at `url` through `engine` (from `command_engine`), changing
+    nothing."""
     path = sqlite_file(url)
     if path is not None and not path.exists():
         return Readiness("missing", str(path))
-    engine = _engine(url)
     try:
         return _schema(engine)
     except DBAPIError as error:
         return Readiness("unreachable", reason(error))
-    finally:
-        engine.dispose()
 
 
-def _engine(url: str) -> Engine:
-    """An engine that gives up on a server that does not answer within CONNECT_SECONDS, so a
-    monitor's `mailbot status` is not left waiting on a host that drops its packets."""
+def command_engine(url: str) -> Engine:
+    """An engine for a command: it gives up on a server that does not answer within
+    CONNECT_SECONDS, so a monitor's `mailbot status` is not left waiting on a host that drops
+    its packets. Making it connects to nothing (a missing SQLite file stays missing)."""
     if make_url(url).get_backend_name() == "postgresql":
         return create_engine(url, connect_args={"connect_timeout": CONNECT_SECONDS},
                              hide_parameters=True)

@@ -81,10 +81,12 @@ def fail_unusable(line: str, *, to_monitor: bool = False) -> NoReturn:
 def ready_engine(*, to_monitor: bool = False) -> Engine:
     """An engine on the configured database once it is there, initialised and reachable."""
     url = Settings().database_url
-    found = readiness.check(url)
+    engine = readiness.command_engine(url)
+    found = readiness.check(url, engine)
     if not found.ready:
+        engine.dispose()
         fail_unusable(unusable(found), to_monitor=to_monitor)
-    return db.make_engine(url)
+    return engine
 
 
 @contextmanager
