@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import Engine
 
 from mailbot.bot import Bot
 from mailbot.dates.clock import SystemClock
 from mailbot.login import passwords
 from mailbot.reader.worker import Reader
+from mailbot.store import db
 from tests.servers import dovecot as dovecot_server
 from tests.servers import postgres
 from tests.servers.dovecot import Dovecot, ImapAccount
@@ -98,9 +100,24 @@ def postgres_server() -> Iterator[Postgres]:
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test that uses the database runs on SQLite and on PostgreSQL; on SQLite alone when
+    it is marked `sqlite_only` (its subject is not the database), and on what it names when it
+    parametrizes `database_url` itself."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    named = (marker.args[0] for marker in metafunc.definition.iter_markers("parametrize"))
+    if any("database_url" in names for names in named):
+        return
+    alone = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    metafunc.parametrize("database_url", ["sqlite"] if alone else ["sqlite", "postgresql"],
+                         indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each database test runs on SQLite and on PostgreSQL (a fresh database per test)."""
+    """A fresh database per test, of the kind the test is parametrized with (see
+    `pytest_generate_tests`)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/mailbot.db"
         return
@@ -108,6 +125,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server: Postgres = request.getfixturevalue("postgres_server")
     with server.database() as url:
         yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """The test's database, initialised (every migration run)."""
+    engine = db.make_engine(database_url)
+    db.init(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,8 @@ runner = CliRunner()
 UNREACHABLE = "postgresql+psycopg://mailbot:geheim-wachtwoord@127.0.0.1:1/mailbot"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """What the CLI says about a database does not depend on which one: SQLite only."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# What the CLI says about a database does not depend on which one.
+pytestmark = pytest.mark.sqlite_only
 
 
 def mailbot(url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:

@@ -79,8 +79,8 @@ def test_story_one_pass_tells_the_admins_of_a_new_account_request(
     assert sorted(m.rcpt_tos[0] for m in received) == sorted([ADMIN, "p.jansen@utrecht.nl"])
 
 
-# SQLite only: the daemon's timing, not the database is the subject.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# The daemon's timing, not the database is the subject.
+@pytest.mark.sqlite_only
 def test_story_daemon_tells_the_admins_of_a_new_account_request(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:

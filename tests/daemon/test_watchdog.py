@@ -78,8 +78,8 @@ def test_a_pass_makes_progress_once_per_message_handled(
     assert len(ticks) == 3
 
 
-# SQLite only: the watchdog, not the database is the subject.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# The watchdog, not the database is the subject.
+@pytest.mark.sqlite_only
 def test_story_the_daemon_is_ready_alive_while_it_works_and_waits_and_says_it_stops(
     bot: Bot, imap_account: Any, smtp_sink: Any, manager: socket.socket
 ) -> None:

@@ -4,7 +4,6 @@ in Amsterdam (summer and winter time), though every moment is stored in UTC."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,9 @@ from tests.stories import FIGURES, SECRET, reply_from, submissions
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Showing a time does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Showing a time does not depend on the database: SQLite alone keeps these stories
+# fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def form_for(period: str, figures: dict[str, object]) -> bytes:

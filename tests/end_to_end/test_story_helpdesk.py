@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +26,8 @@ HELPDESK = "helpdesk@huisverbod.test"
 TOLD = "Uw e-mail is doorgestuurd naar een medewerker van het Monitoringsysteem Huisverbod"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Handing on does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Handing on does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def _with(bot: Bot, **settings: Any) -> Bot:

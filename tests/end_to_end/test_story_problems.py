@@ -5,7 +5,6 @@ lines read and stores nothing; a mail without a form gets a short explanation an
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,8 @@ SENDER = "huisverbod@utrecht.nl"
 LABELS = {q.key: q.label for q in load_form("gemeente").questions}
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 MANY_PROBLEMS = f"""Gemeente: Utrecht

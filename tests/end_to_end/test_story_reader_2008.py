@@ -29,10 +29,8 @@ HEADING = "7. Aantal gestarte hulpverleningstrajecten voor:"
 SENDER = "huisverbod@utrecht.nl"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def filled_2008(values: dict[str, object]) -> str:

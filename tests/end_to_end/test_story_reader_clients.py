@@ -44,10 +44,8 @@ OUTLOOK_BLOCK = [f"Van: {BOT_NAME} <{BOT}>", "Verzonden: woensdag 1 juli 2026 08
 CORPUS = Path(__file__).parent.parent / "fixtures" / "real-mail"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 # --- the clients --------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ revision that names what changed; `mailbot export --history` keeps both).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,8 @@ from tests.end_to_end.test_story_reader_clients import SENDER, outlook_html_only
 from tests.reader.test_reader_mailers import TEMPLATE, form_lines, gmail_reply
 from tests.stories import FIGURES, SECRET, reply_from, submissions
 
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_story_implausible_figures_are_stored_and_the_confirmation_lists_each_warning(

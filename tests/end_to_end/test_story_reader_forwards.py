@@ -9,7 +9,6 @@ an inline forward are never stored, and the person is told to put them at the to
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,10 +46,8 @@ NOTE = ["Goedemorgen,", "", "Namens mijn collega Jan de Vries (met vakantie) stu
         "notify the sender and delete this message."]
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def outlook_forward_as_attachment(

@@ -3,7 +3,6 @@ question and the blank form come back."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +14,8 @@ from mailbot.store import db, orgs
 from tests.mails import simple_mail, template_text, thunderbird_reply
 from tests.stories import submissions
 
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.mark.parametrize(("subject", "body"), [

@@ -12,7 +12,6 @@ import dataclasses
 import html
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,10 +45,8 @@ TEMPLATE_ID = b"<template-2026-h1@huisverbod.test>"  # the In-Reply-To the mail 
 NOT_TAKEN = "alleen aantallen in een eerder bericht"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 # --- the bot's own blank form: answers typed into it count --------------------------------------

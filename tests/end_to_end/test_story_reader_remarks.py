@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,11 +33,9 @@ DESCRIBES = "waarvan 2 na verlenging"
 LEAVES_OUT = "excl. 3 mondeling opgelegd"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database; the notes' storage is shown on SQLite and in
-    tests/store/test_migrations.py on both."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database; the notes' storage is shown on SQLite and in
+# tests/store/test_migrations.py on both.
+pytestmark = pytest.mark.sqlite_only
 
 
 def with_remark(remark: str, key: str = "1", separator: str = " (") -> list[str]:

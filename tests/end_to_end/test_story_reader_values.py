@@ -5,7 +5,6 @@ tests/reader/test_values.py hold the details). The clock stands at 2026-07-06: 2
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,8 @@ from tests.stories import FIGURES, SECRET, reply_from, submissions
 SENDER = "huisverbod@utrecht.nl"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 # --- values ---------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,10 +35,8 @@ from tests.stories import SECRET, submissions
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Where a secret may hide does not depend on the database: SQLite alone."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Where a secret may hide does not depend on the database: SQLite alone.
+pytestmark = pytest.mark.sqlite_only
 
 
 def assert_kept_nowhere(bot: Bot, imap_account: Any, secret: str = SECRET) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,10 +35,8 @@ GATEWAY_FROM = "Jansen, Peter <p.jansen@denhaag.nl>"
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Reading a From header does not depend on the database: SQLite alone."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Reading a From header does not depend on the database: SQLite alone.
+pytestmark = pytest.mark.sqlite_only
 
 
 def gateway_mail(from_header: str | None, body: list[str] = FILLED) -> bytes:

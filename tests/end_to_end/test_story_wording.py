@@ -4,7 +4,6 @@ to correct figures and what GEGEVENS sends said as they are."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,8 @@ SENDER = "huisverbod@utrecht.nl"
 MANY = {**FIGURES, "1": 2431, "3": 1200}
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Wording does not depend on the database: SQLite alone keeps these stories fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# Wording does not depend on the database: SQLite alone keeps these stories fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_a_count_has_a_point_between_thousands() -> None:

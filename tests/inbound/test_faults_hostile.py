@@ -146,7 +146,7 @@ def test_two_different_oversize_messages_of_one_size_are_two_quarantined_rows(
     assert len(imap_account.uids("Quarantaine")) == 2
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_a_registered_sender_with_5000_bad_lines_gets_a_reply_of_bounded_size(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:
@@ -169,7 +169,7 @@ def test_a_registered_sender_with_5000_bad_lines_gets_a_reply_of_bounded_size(
     assert read_back[40:] == ["  (en nog 1.959 andere regels)"]  # 1,999 lines read, 40 shown
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_one_line_of_100000_characters_is_shown_cut_short(
     bot: Bot, imap_account: Any, smtp_sink: Any
 ) -> None:

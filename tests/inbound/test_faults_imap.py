@@ -42,8 +42,8 @@ def wait_for_log(daemon: Daemon, text: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-# SQLite only: the IMAP server, not the database is the subject.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# The IMAP server, not the database is the subject.
+@pytest.mark.sqlite_only
 def test_the_daemon_survives_a_dovecot_restart_and_answers_mail_sent_after_it(
     bot: Bot, imap_account: ImapAccount, smtp_sink: Any, dovecot: Dovecot, tmp_path: Path
 ) -> None:

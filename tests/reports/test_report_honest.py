@@ -6,9 +6,7 @@ database)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -32,17 +30,8 @@ NOW = datetime(2026, 7, 20, 9, 0, tzinfo=UTC)
 ZERO = dict.fromkeys(load_form("gemeente").keys, 0)
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/mailbot.db"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(database_url)
-    db.init(engine)
-    yield engine
-    engine.dispose()
+# These tests are about the report, not the database.
+pytestmark = pytest.mark.sqlite_only
 
 
 def submit(engine: Engine, name: str, kind: str = "gemeente", **answers: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,10 +61,8 @@ def test_a_reminder_on_kings_day_goes_the_working_day_before_and_an_overview_aft
     assert christmas.overview == datetime(2026, 12, 28, 7, 0, tzinfo=UTC)  # Monday, 08:00 CET
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """The calendar does not depend on the database: SQLite alone keeps this story fast."""
-    return f"sqlite:///{tmp_path}/mailbot.db"
+# The calendar does not depend on the database: SQLite alone keeps this story fast.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_story_the_daemon_does_not_open_the_h2_round_on_new_years_day(

@@ -4,7 +4,6 @@ parameters, which may hold raw mail or a secret.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,14 +14,6 @@ from mailbot.store import db
 from mailbot.store.models import Inbound
 
 PRIVATE = "Wachtwoord: geheim-7f3a9c"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(database_url)
-    db.init(engine)
-    yield engine
-    engine.dispose()
 
 
 def inbound(uid: int) -> Inbound:
