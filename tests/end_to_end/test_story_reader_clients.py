@@ -23,10 +23,12 @@ from tests.reader.test_reader_mailers import (
     BOT,
     BOT_NAME,
     FIGURES,
+    LABELS,
     SUBJECT,
     TEMPLATE,
     alternative,
     crlf,
+    flow,
     form_lines,
     gmail_reply,
     headers,
@@ -60,7 +62,7 @@ def outlook_typed_into_template(values: dict[str, int], secret: str = SECRET,
                                 fresh: tuple[str, ...] = ("Zie hieronder.",),
                                 sender: str = SENDER) -> bytes:
     """Outlook desktop, figures typed after the colons of the quoted template (coloured spans)."""
-    typed = {f"{key}. {label}:": f" {values[key]}" for key, label in _labels() if key in values}
+    typed = {f"{key}. {label}:": f" {values[key]}" for key, label in LABELS if key in values}
     typed |= {"Gemeente:": " Utrecht", "Wachtwoord:": f" {secret}", "Naam:": " Jan de Vries"}
     paragraphs = []
     for line in TEMPLATE:
@@ -295,21 +297,3 @@ def register_address(bot: Bot, org: str, address: str) -> None:
     with db.session_scope(bot.engine) as session:
         orgs.add_address(session, bot.clock.now(), org, address)
 
-
-def flow(lines: list[str], delsp: bool, width: int = 60) -> list[str]:
-    """RFC 3676 encoding: long lines broken after a space (delsp: an extra space is added)."""
-    out = []
-    for line in lines:
-        prefix = ">" if line.startswith(">") else ""
-        text = line[2:] if prefix else line
-        while len(text) > width and " " in text[:width]:
-            cut = text.rindex(" ", 0, width) + 1
-            chunk = text[:cut] + " " if delsp else text[:cut]
-            out.append(f"{prefix} {chunk}" if prefix else chunk)
-            text = text[cut:]
-        out.append(f"{prefix} {text}" if prefix else text)
-    return out
-
-
-def _labels() -> list[tuple[str, str]]:
-    return [(line.split(".")[0], line.split(". ", 1)[1][:-1]) for line in form_lines()[6:]]

@@ -12,11 +12,12 @@ from tests.reader.test_reader_mailers import (
     BOT_NAME,
     FIGURES,
     FILLED,
+    LABELS,
     SUBJECT,
     TEMPLATE,
     alternative,
     crlf,
-    form_lines,
+    flow,
     gmail_reply,
     headers,
     mso,
@@ -44,7 +45,7 @@ def test_outlook_html_only_reply_with_template_below_the_van_block() -> None:
 
 
 def test_outlook_figures_typed_into_the_quoted_template_stay_in_quoted() -> None:
-    typed = {f"{key}. {label}:": f" {FIGURES[key]}" for key, label in _labels()}
+    typed = {f"{key}. {label}:": f" {FIGURES[key]}" for key, label in LABELS}
     typed |= {"Gemeente:": " Utrecht", "Wachtwoord:": " appel-boom-kaas-fiets"}
     paragraphs = []
     for line in TEMPLATE:
@@ -84,7 +85,7 @@ def test_apple_mail_flowed_delsp_reply_with_the_attribution_inside_the_quote() -
                    "geschreven:")
     quote = [f"> {attribution}", ">", *[f"> {line}".rstrip() for line in TEMPLATE]]
     # Apple wraps long lines at 78 with delsp=yes: the space before the break is not text.
-    plain = [*FILLED, "", "Met vriendelijke groet,", "Jan", "", *_flow(quote, delsp=True)]
+    plain = [*FILLED, "", "Met vriendelijke groet,", "Jan", "", *flow(quote, delsp=True)]
     rich = ("<html><body><div>" + "<br>".join(html.escape(x) for x in FILLED)
             + '</div><div><br><blockquote type="cite"><div>' + html.escape(attribution)
             + '</div><br class="Apple-interchange-newline"><div>'
@@ -114,7 +115,7 @@ def test_iphone_top_posted_figures_end_at_verzonden_vanaf_mijn_iphone() -> None:
 def test_thunderbird_flowed_inline_answers_below_the_quoted_form() -> None:
     quote = [f"> {line}".rstrip() for line in TEMPLATE[:4]]
     plain = ["Op 01-07-2026 om 08:00 schreef Monitoringsysteem Huisverbod:",
-             *_flow(quote, delsp=False), "", *FILLED, "", "-- ", "Jan de Vries",
+             *flow(quote, delsp=False), "", *FILLED, "", "-- ", "Jan de Vries",
              "Gemeente Utrecht"]
     head = headers(SENDER, "User-Agent: Mozilla Thunderbird",
                    "text/plain; charset=UTF-8; format=flowed")
@@ -208,20 +209,5 @@ def test_colleague_forwards_inline_the_figures_are_the_quoted_message() -> None:
     assert mail.quoted == joined(FILLED)
 
 
-def _labels() -> list[tuple[str, str]]:
-    return [(line.split(".")[0], line.split(". ", 1)[1][:-1]) for line in form_lines()[6:]]
 
 
-def _flow(lines: list[str], delsp: bool, width: int = 60) -> list[str]:
-    """RFC 3676 encoding: long lines broken after a space (delsp: an extra space is added)."""
-    out = []
-    for line in lines:
-        prefix = ">" if line.startswith(">") else ""
-        text = line[2:] if prefix else line
-        while len(text) > width and " " in text[:width]:
-            cut = text.rindex(" ", 0, width) + 1
-            chunk = text[:cut] + " " if delsp else text[:cut]
-            out.append(f"{prefix} {chunk}" if prefix else chunk)
-            text = text[cut:]
-        out.append(f"{prefix} {text}" if prefix else text)
-    return out

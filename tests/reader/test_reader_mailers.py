@@ -40,6 +40,21 @@ def form_lines(values: dict[str, int] | None = None, secret: str = "") -> list[s
     return lines
 
 
+def flow(lines: list[str], delsp: bool, width: int = 60) -> list[str]:
+    """RFC 3676 encoding: long lines broken after a space (delsp: an extra space is added)."""
+    out = []
+    for line in lines:
+        prefix = ">" if line.startswith(">") else ""
+        text = line[2:] if prefix else line
+        while len(text) > width and " " in text[:width]:
+            cut = text.rindex(" ", 0, width) + 1
+            chunk = text[:cut] + " " if delsp else text[:cut]
+            out.append(f"{prefix} {chunk}" if prefix else chunk)
+            text = text[cut:]
+        out.append(f"{prefix} {text}" if prefix else text)
+    return out
+
+
 FILLED = form_lines(FIGURES, secret="appel-boom-kaas-fiets")
 TEMPLATE = ["Geachte heer/mevrouw,", "",
             "Wilt u de gegevens over de uitvoering van de Wet tijdelijk huisverbod over het "
