@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
-from mailbot.cli import app, common
+from mailbot.cli import common
 from mailbot.forms import load_form
 from mailbot.store import db, orgs, submissions
 from mailbot.store.models import Organisation, Reply, Round
+from tests.admin.test_cli import fails, ok
 
-runner = CliRunner()
 NOW = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
 
 
@@ -35,18 +34,6 @@ def cli_db(database_url: str, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -
     ok(["address", "add", "Zeist", "wth@zeist.nl"])
     ok(["address", "add", "Zeist", "veiligthuis@zeist.nl"])
     return database_url
-
-
-def ok(args: list[str]) -> str:
-    result = runner.invoke(app, args, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fails(args: list[str]) -> str:
-    result = runner.invoke(app, args)
-    assert result.exit_code == 1, result.output
-    return result.output
 
 
 def replies(url: str) -> list[Reply]:
