@@ -109,9 +109,11 @@ class Batch:
     # The rounds' deadlines, read once (a deadline an admin moves counts from the next batch).
     deadlines: Deadlines = field(default_factory=Deadlines)
 
-    def claimed_ahead(self) -> list[Message]:
-        """The waiting messages archived and claimed ahead of their turn."""
-        return [message for _, message in islice(self.waiting, 2 * GROUP) if message.row]
+    def claimed_ahead(self) -> list[Inbound]:
+        """The rows of the waiting messages archived and claimed ahead of their turn (they
+        stand among the first `2 * GROUP`, where `_archive_ahead` looks)."""
+        return [message.row for _, message in islice(self.waiting, 2 * GROUP)
+                if message.row is not None]
 
     def stop_reading(self) -> None:
         if self.reading_ahead is not None:
@@ -120,8 +122,7 @@ class Batch:
     def end(self) -> None:
         """Stop reading ahead and give back the claims whose turn did not come."""
         self.stop_reading()
-        rows = [message.row for message in self.claimed_ahead() if message.row is not None]
-        claims.give_back(self.connection, rows)
+        claims.give_back(self.connection, self.claimed_ahead())
         for _, message in self.waiting:
             message.row = None
 
